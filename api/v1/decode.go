@@ -1,0 +1,136 @@
+package v1
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+// DecodeCNFDeployment strictly decodes one CNFDeployment from YAML or JSON.
+// The returned list names every unknown, duplicate or mistyped field; the
+// object is nil when the list is not empty.
+func DecodeCNFDeployment(data []byte) (*CNFDeployment, field.ErrorList) {
+	var c CNFDeployment
+	if errs := DecodeStrict(data, &c, checkQuantities); len(errs) > 0 {
+		return nil, errs
+	}
+	return &c, nil
+}
+
+// DecodeCNFIntent strictly decodes one CNFIntent from YAML or JSON.
+func DecodeCNFIntent(data []byte) (*CNFIntent, field.ErrorList) {
+	var in CNFIntent
+	if errs := DecodeStrict(data, &in, nil); len(errs) > 0 {
+		return nil, errs
+	}
+	return &in, nil
+}
+
+// DecodeStrict converts YAML to JSON and decodes it into out (any Go type
+// with JSON tags, ours or k8s.io/api's), rejecting unknown and duplicate
+// fields with their full paths. pre, when set, checks the generic document
+// first so that errors a typed decode would report without a path (quantities)
+// get one.
+func DecodeStrict(data []byte, out any, pre func(doc map[string]any) field.ErrorList) field.ErrorList {
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return field.ErrorList{field.Invalid(field.NewPath(""), nil, fmt.Sprintf("not valid YAML: %v", err))}
+	}
+	if pre != nil {
+		var doc map[string]any
+		if err := yaml.Unmarshal(js, &doc); err == nil {
+			if errs := pre(doc); len(errs) > 0 {
+				return errs
+			}
+		}
+	}
+	strict, err := sigsjson.UnmarshalStrict(js, out)
+	if err != nil {
+		return field.ErrorList{decodeError(err)}
+	}
+	var errs field.ErrorList
+	for _, e := range strict {
+		errs = append(errs, strictError(e))
+	}
+	return errs
+}
+
+// decodeError turns a JSON decode error into a field error at its path.
+func decodeError(err error) *field.Error {
+	var fe interface{ FieldPath() string }
+	if errors.As(err, &fe) {
+		return field.Invalid(pathOf(fe.FieldPath()), field.OmitValueType{}, err.Error())
+	}
+	msg := err.Error()
+	// encoding/json type errors read "... Go struct field T.spec.plmn.mcc of type string".
+	if i := strings.Index(msg, "Go struct field "); i >= 0 {
+		rest := msg[i+len("Go struct field "):]
+		if j := strings.Index(rest, " of type "); j >= 0 {
+			path := rest[:j]
+			if k := strings.Index(path, "."); k >= 0 {
+				path = path[k+1:]
+			}
+			typ := rest[j+len(" of type "):]
+			hint := ""
+			if typ == "string" {
+				hint = ` (quote it: "001")`
+			}
+			return field.Invalid(pathOf(path), field.OmitValueType{}, fmt.Sprintf("must be of type %s%s", typ, hint))
+		}
+	}
+	return field.Invalid(field.NewPath(""), nil, msg)
+}
+
+// strictError turns an unknown or duplicate field into a field error naming it.
+func strictError(err error) *field.Error {
+	var fe interface{ FieldPath() string }
+	if errors.As(err, &fe) {
+		msg := err.Error()
+		switch {
+		case strings.HasPrefix(msg, "unknown field"):
+			return field.Forbidden(pathOf(fe.FieldPath()), fmt.Sprintf("unknown field %q", fe.FieldPath()))
+		case strings.HasPrefix(msg, "duplicate field"):
+			return field.Duplicate(pathOf(fe.FieldPath()), nil)
+		}
+		return field.Invalid(pathOf(fe.FieldPath()), nil, msg)
+	}
+	return field.Invalid(field.NewPath(""), nil, err.Error())
+}
+
+func pathOf(dotted string) *field.Path {
+	parts := strings.Split(strings.Trim(dotted, "."), ".")
+	p := field.NewPath(parts[0])
+	for _, s := range parts[1:] {
+		p = p.Child(s)
+	}
+	return p
+}
+
+// checkQuantities reports spec.resources entries that are not Kubernetes
+// quantities, with the path of each.
+func checkQuantities(doc map[string]any) field.ErrorList {
+	spec, _ := doc["spec"].(map[string]any)
+	res, _ := spec["resources"].(map[string]any)
+	var errs field.ErrorList
+	for _, part := range []string{"requests", "limits"} {
+		m, _ := res[part].(map[string]any)
+		for _, name := range sortedKeys(m) {
+			p := field.NewPath("spec", "resources", part, name)
+			switch v := m[name].(type) {
+			case string:
+				if _, err := resource.ParseQuantity(v); err != nil {
+					errs = append(errs, field.Invalid(p, v, "must be a Kubernetes quantity such as 500m, 2 or 4Gi"))
+				}
+			case float64, int64, int:
+			default:
+				errs = append(errs, field.Invalid(p, v, "must be a Kubernetes quantity such as 500m, 2 or 4Gi"))
+			}
+		}
+	}
+	return errs
+}
