@@ -46,7 +46,15 @@ func (p *Package) Render() ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	var steps []Step
+	// Resolve every function first, as kpt does, so a function that cannot
+	// run in process is refused before any has run.
+	type planned struct {
+		image, warning string
+		proc           fn.ResourceListProcessor
+		config         *fn.KubeObject
+		mutate         bool
+	}
+	var plan []planned
 	for _, group := range []struct {
 		fns    []Function
 		mutate bool
@@ -54,16 +62,20 @@ func (p *Package) Render() ([]Step, error) {
 		for _, f := range group.fns {
 			proc, warning, config, err := p.resolve(f)
 			if err != nil {
-				return steps, err
+				return nil, err
 			}
-			step, err := p.Run(f.Image, proc, config, group.mutate)
-			if warning != "" {
-				step.Results = append(fn.Results{fn.GeneralResult(warning, fn.Warning)}, step.Results...)
-			}
-			steps = append(steps, step)
-			if err != nil {
-				return steps, err
-			}
+			plan = append(plan, planned{f.Image, warning, proc, config, group.mutate})
+		}
+	}
+	var steps []Step
+	for _, f := range plan {
+		step, err := p.Run(f.image, f.proc, f.config, f.mutate)
+		if f.warning != "" {
+			step.Results = append(fn.Results{fn.GeneralResult(f.warning, fn.Warning)}, step.Results...)
+		}
+		steps = append(steps, step)
+		if err != nil {
+			return steps, err
 		}
 	}
 	return steps, nil

@@ -1,11 +1,13 @@
 package pipeline
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -17,6 +19,10 @@ const KptfileName = "Kptfile"
 type Package struct {
 	Dir   string
 	Items fn.KubeObjects
+
+	// rw read the package: it remembers the files Load found, so that Write
+	// can delete those that no longer hold any object.
+	rw *kio.LocalPackageReadWriter
 }
 
 // Step is the outcome of one function run.
@@ -30,6 +36,8 @@ type Step struct {
 // ErrFailed is returned when a function failed; its Step says why.
 var ErrFailed = errors.New("function failed")
 
+// readWriter reads and writes a package the way kpt does, so both produce
+// the same bytes.
 func readWriter(dir string) *kio.LocalPackageReadWriter {
 	return &kio.LocalPackageReadWriter{
 		PackagePath:       dir,
@@ -37,7 +45,19 @@ func readWriter(dir string) *kio.LocalPackageReadWriter {
 		MatchFilesGlob:    append([]string{KptfileName}, kio.MatchAll...),
 		PreserveSeqIndent: true,
 		WrapBareSeqNode:   true,
+		FileSystem:        filesys.FileSystemOrOnDisk{FileSystem: keepUnchanged{filesys.MakeFsOnDisk()}},
 	}
+}
+
+// keepUnchanged skips writing a file whose content would not change, so a
+// render that changes nothing leaves every file (and its mtime) alone.
+type keepUnchanged struct{ filesys.FileSystem }
+
+func (fs keepUnchanged) WriteFile(path string, data []byte) error {
+	if old, err := fs.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	return fs.FileSystem.WriteFile(path, data)
 }
 
 // Load reads the package in dir (not its subpackages), as kpt does. A
@@ -48,11 +68,12 @@ func Load(dir string) (*Package, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
-	nodes, err := readWriter(dir).Read()
+	rw := readWriter(dir)
+	nodes, err := rw.Read()
 	if err != nil {
 		return nil, fmt.Errorf("read package %s: %w", dir, err)
 	}
-	p := &Package{Dir: dir}
+	p := &Package{Dir: dir, rw: rw}
 	for _, n := range nodes {
 		p.Items = append(p.Items, fn.MoveToKubeObject(n))
 	}
@@ -66,7 +87,11 @@ func (p *Package) Write() error {
 	for _, o := range p.Items {
 		nodes = append(nodes, o.CopyToResourceNode())
 	}
-	if err := readWriter(p.Dir).Write(nodes); err != nil {
+	rw := p.rw
+	if rw == nil || rw.PackagePath != p.Dir {
+		rw = readWriter(p.Dir) // not what Load read: no file to delete
+	}
+	if err := rw.Write(nodes); err != nil {
 		return fmt.Errorf("write package %s: %w", p.Dir, err)
 	}
 	return nil

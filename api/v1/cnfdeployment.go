@@ -82,7 +82,9 @@ type Interface struct {
 	Name string `json:"name"`
 	// CNIType is the CNI plugin: macvlan (default), ipvlan, sriov, bridge or host-device.
 	CNIType string `json:"cniType,omitempty"`
-	// Master is the host interface (macvlan, ipvlan), bridge or device.
+	// Master is the host interface (macvlan, ipvlan), the bridge, the device
+	// (host-device), or for sriov the SR-IOV device plugin resource name
+	// (intel.com/sriov_netdevice), which the attachment requests.
 	Master string `json:"master,omitempty"`
 	// VLAN tags the attachment; with macvlan or ipvlan it selects <master>.<vlan>.
 	VLAN int `json:"vlan,omitempty"`

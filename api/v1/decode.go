@@ -1,53 +1,87 @@
 package v1
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 )
 
 // DecodeCNFDeployment strictly decodes one CNFDeployment from YAML or JSON.
 // The returned list names every unknown, duplicate or mistyped field; the
 // object is nil when the list is not empty.
 func DecodeCNFDeployment(data []byte) (*CNFDeployment, field.ErrorList) {
+	return decodeBytes[CNFDeployment](data, checkQuantities)
+}
+
+// DecodeCNFIntent strictly decodes one CNFIntent from YAML or JSON.
+func DecodeCNFIntent(data []byte) (*CNFIntent, field.ErrorList) {
+	return decodeBytes[CNFIntent](data, nil)
+}
+
+// NodeToCNFDeployment is DecodeCNFDeployment for an already parsed node.
+func NodeToCNFDeployment(n *yamlv3.Node) (*CNFDeployment, field.ErrorList) {
 	var c CNFDeployment
-	if errs := DecodeStrict(data, &c, checkQuantities); len(errs) > 0 {
+	if errs := DecodeNode(n, &c, checkQuantities); len(errs) > 0 {
 		return nil, errs
 	}
 	return &c, nil
 }
 
-// DecodeCNFIntent strictly decodes one CNFIntent from YAML or JSON.
-func DecodeCNFIntent(data []byte) (*CNFIntent, field.ErrorList) {
+// NodeToCNFIntent is DecodeCNFIntent for an already parsed node.
+func NodeToCNFIntent(n *yamlv3.Node) (*CNFIntent, field.ErrorList) {
 	var in CNFIntent
-	if errs := DecodeStrict(data, &in, nil); len(errs) > 0 {
+	if errs := DecodeNode(n, &in, nil); len(errs) > 0 {
 		return nil, errs
 	}
 	return &in, nil
 }
 
-// DecodeStrict converts YAML to JSON and decodes it into out (any Go type
-// with JSON tags, ours or k8s.io/api's), rejecting unknown and duplicate
-// fields with their full paths. pre, when set, checks the generic document
-// first so that errors a typed decode would report without a path (quantities)
-// get one.
+func decodeBytes[T any](data []byte, pre func(doc map[string]any) field.ErrorList) (*T, field.ErrorList) {
+	var out T
+	if errs := DecodeStrict(data, &out, pre); len(errs) > 0 {
+		return nil, errs
+	}
+	return &out, nil
+}
+
+// DecodeStrict parses YAML (or JSON) and decodes it into out (any Go type
+// with JSON tags, ours or k8s.io/api's) as DecodeNode does.
 func DecodeStrict(data []byte, out any, pre func(doc map[string]any) field.ErrorList) field.ErrorList {
-	js, err := yaml.YAMLToJSON(data)
-	if err != nil {
-		return field.ErrorList{field.Invalid(field.NewPath(""), nil, fmt.Sprintf("not valid YAML: %v", err))}
+	var doc yamlv3.Node
+	if err := yamlv3.Unmarshal(data, &doc); err != nil {
+		return field.ErrorList{field.Invalid(field.NewPath(""), field.OmitValueType{}, fmt.Sprintf("not valid YAML: %v", err))}
+	}
+	return DecodeNode(&doc, out, pre)
+}
+
+// DecodeNode decodes a parsed YAML node into out, rejecting unknown,
+// duplicate and mistyped fields with their full paths. pre, when set, checks
+// the generic document first so that errors a typed decode would report
+// without a path (quantities) get one. It reads the node and never changes it.
+func DecodeNode(n *yamlv3.Node, out any, pre func(doc map[string]any) field.ErrorList) field.ErrorList {
+	// A generic decode keeps the last of duplicate keys silently, so the
+	// strict JSON decode below never sees them: find them in the YAML itself.
+	if errs := duplicateFields(n); len(errs) > 0 {
+		return errs
+	}
+	var doc map[string]any
+	if err := n.Decode(&doc); err != nil {
+		return field.ErrorList{field.Invalid(field.NewPath(""), field.OmitValueType{}, fmt.Sprintf("not a YAML mapping: %v", err))}
 	}
 	if pre != nil {
-		var doc map[string]any
-		if err := yaml.Unmarshal(js, &doc); err == nil {
-			if errs := pre(doc); len(errs) > 0 {
-				return errs
-			}
+		if errs := pre(doc); len(errs) > 0 {
+			return errs
 		}
+	}
+	js, err := json.Marshal(doc)
+	if err != nil {
+		return field.ErrorList{field.Invalid(field.NewPath(""), field.OmitValueType{}, fmt.Sprintf("not representable as JSON: %v", err))}
 	}
 	strict, err := sigsjson.UnmarshalStrict(js, out)
 	if err != nil {
@@ -57,6 +91,45 @@ func DecodeStrict(data []byte, out any, pre func(doc map[string]any) field.Error
 	for _, e := range strict {
 		errs = append(errs, strictError(e))
 	}
+	return errs
+}
+
+// duplicateFields reports every mapping key that appears twice, with its
+// full path.
+func duplicateFields(doc *yamlv3.Node) field.ErrorList {
+	var errs field.ErrorList
+	var walk func(n *yamlv3.Node, p *field.Path)
+	walk = func(n *yamlv3.Node, p *field.Path) {
+		switch n.Kind {
+		case yamlv3.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, p)
+			}
+		case yamlv3.MappingNode:
+			seen := map[string]bool{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key := n.Content[i].Value
+				kp := field.NewPath(key)
+				if p != nil {
+					kp = p.Child(key)
+				}
+				if seen[key] {
+					errs = append(errs, &field.Error{Type: field.ErrorTypeDuplicate, Field: kp.String(),
+						BadValue: field.OmitValueType{}, Detail: fmt.Sprintf("field %q appears more than once: keep only one", kp.String())})
+				}
+				seen[key] = true
+				walk(n.Content[i+1], kp)
+			}
+		case yamlv3.SequenceNode:
+			if p == nil {
+				return
+			}
+			for i, c := range n.Content {
+				walk(c, p.Index(i))
+			}
+		}
+	}
+	walk(doc, nil)
 	return errs
 }
 

@@ -152,7 +152,9 @@ func validateInterfaces(p *field.Path, ifs []Interface) field.ErrorList {
 		cni := in.EffectiveCNIType()
 		if !slices.Contains(CNITypes, cni) {
 			errs = append(errs, field.NotSupported(ip.Child("cniType"), in.CNIType, CNITypes))
-		} else if cni != "sriov" && in.Master == "" {
+		} else if in.Master == "" && cni == "sriov" {
+			errs = append(errs, field.Required(ip.Child("master"), "master is required for cniType sriov: the SR-IOV device plugin resource name, such as intel.com/sriov_netdevice"))
+		} else if in.Master == "" {
 			errs = append(errs, field.Required(ip.Child("master"), fmt.Sprintf("master (the host interface) is required for cniType %s", cni)))
 		}
 		if in.VLAN < 0 || in.VLAN > 4094 {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/spf13/cobra"
@@ -36,6 +37,12 @@ func printSteps(w io.Writer, dir string, steps []pipeline.Step) {
 
 func printResults(w io.Writer, rs fn.Results) {
 	for _, r := range rs {
+		// Messages start with their field for kpt's output; String() prints
+		// the field already.
+		r := *r
+		if r.Field != nil {
+			r.Message = strings.TrimPrefix(r.Message, r.Field.Path+": ")
+		}
 		line := "  " + r.String()
 		if r.File != nil && r.File.Path != "" {
 			line += " (" + r.File.Path + ")"

@@ -5,7 +5,9 @@
 //
 // It changes only the target CNFDeployment; rendering the objects is
 // render-cnf's job, so a pipeline runs apply-intent before render-cnf. An
-// intent that cannot change anything is an error and changes no file.
+// intent that cannot change anything is an error and changes no file; an
+// intent whose id the target already carries as its last intent is a retry
+// and changes nothing either, so delivery can be retried safely.
 package applyintent
 
 import (
@@ -52,6 +54,12 @@ func (p Processor) Process(rl *fn.ResourceList) (bool, error) {
 		return fail(krm.ObjectResult(rl.FunctionConfig, "spec.target",
 			fmt.Sprintf("spec.target: no CNFDeployment named %q in the package", intent.Spec.Target), fn.Error))
 	}
+	// The same intent id twice is a retry, not a second change: exactly once.
+	if target.GetAnnotation(nephv1.AnnotationLastIntentID) == intent.Name {
+		rl.Results = append(rl.Results, krm.ObjectResult(target, "", fmt.Sprintf("intent %s was already applied at %s: nothing to do",
+			intent.Name, target.GetAnnotation(nephv1.AnnotationLastIntentAt)), fn.Info))
+		return true, nil
+	}
 	cnfs, results := krm.DecodeCNFs(fn.KubeObjects{target})
 	if len(results) > 0 {
 		rl.Results = append(rl.Results, results...)
@@ -67,9 +75,9 @@ func (p Processor) Process(rl *fn.ResourceList) (bool, error) {
 	if err := change.applyTo(target); err != nil {
 		return false, err
 	}
-	at := intent.Spec.At
-	if at == "" {
-		at = p.Now().UTC().Format(time.RFC3339)
+	at := p.Now().UTC().Format(time.RFC3339)
+	if t, err := time.Parse(time.RFC3339, intent.Spec.At); err == nil {
+		at = t.UTC().Format(time.RFC3339) // Validate has refused any other value
 	}
 	// A fixed order, so new annotations are always added the same way; an
 	// empty value removes what an earlier intent left.

@@ -1,11 +1,11 @@
 package rendercnf
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -14,9 +14,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"sigs.k8s.io/yaml"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	nephv1 "github.com/nephoran/nephoran/api/v1"
 	"github.com/nephoran/nephoran/internal/krm"
@@ -32,8 +33,10 @@ const (
 	LabelInstance               = "app.kubernetes.io/instance"
 	LabelVersion                = "app.kubernetes.io/version"
 	LabelPartOf                 = "app.kubernetes.io/part-of"
+	LabelHeadless               = nephv1.Group + "/headless"
+	ResourceNameAnnotation      = "k8s.v1.cni.cncf.io/resourceName"
 	configMountPath             = "/etc/nephoran"
-	configKey                   = "config.yaml"
+	configKey                   = "config.json"
 	nonRootID                   = 65532
 )
 
@@ -113,7 +116,8 @@ func (r renderer) serviceAccount() *corev1.ServiceAccount {
 	}
 }
 
-// nfConfig is what the NF reads from /etc/nephoran/config.yaml.
+// nfConfig is what the NF reads from /etc/nephoran/config.json (indented
+// JSON: fast to write, readable in a review, parsed by any NF).
 type nfConfig struct {
 	Name       string            `json:"name"`
 	NFType     nephv1.NFType     `json:"nfType"`
@@ -142,14 +146,14 @@ func (r renderer) configMap() (*corev1.ConfigMap, error) {
 		}
 		cfg.Interfaces = append(cfg.Interfaces, ic)
 	}
-	data, err := yaml.Marshal(cfg)
+	data, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("render config of %s: %w", r.cnf.Name, err)
 	}
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: r.meta(r.cnf.Name + "-config"),
-		Data:       map[string]string{configKey: string(data)},
+		Data:       map[string]string{configKey: string(data) + "\n"},
 	}, nil
 }
 
@@ -172,6 +176,7 @@ func (r renderer) service(name string, headless bool) *corev1.Service {
 		},
 	}
 	if headless {
+		svc.Labels[LabelHeadless] = "true"
 		svc.Spec.ClusterIP = corev1.ClusterIPNone
 		svc.Spec.PublishNotReadyAddresses = true
 	}
@@ -395,9 +400,14 @@ func (r renderer) networkAttachment(in nephv1.Interface) *unstructuredObject {
 		}
 	}
 	b, _ := json.Marshal(cfg) // plain data cannot fail
+	meta := r.meta(r.nadName(in))
+	if cfg.Type == "sriov" {
+		// The SR-IOV device plugin allocates a VF of this resource to the pod.
+		meta.Annotations[ResourceNameAnnotation] = master
+	}
 	return &unstructuredObject{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "k8s.cni.cncf.io/v1", Kind: "NetworkAttachmentDefinition"},
-		ObjectMeta: r.meta(r.nadName(in)),
+		ObjectMeta: meta,
 		Spec:       map[string]any{"config": string(b)},
 	}
 }
@@ -407,7 +417,12 @@ func (r renderer) serviceMonitor() *unstructuredObject {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "monitoring.coreos.com/v1", Kind: "ServiceMonitor"},
 		ObjectMeta: r.meta(r.cnf.Name),
 		Spec: map[string]any{
-			"selector": map[string]any{"matchLabels": r.selector()},
+			// The headless Service of a StatefulSet exposes the same pods:
+			// scrape them once, through the ClusterIP Service.
+			"selector": map[string]any{
+				"matchLabels":      r.selector(),
+				"matchExpressions": []any{map[string]any{"key": LabelHeadless, "operator": "DoesNotExist"}},
+			},
 			"endpoints": []any{map[string]any{
 				"port": r.profile.MetricsPort, "path": r.profile.MetricsPath, "interval": "30s",
 			}},
@@ -425,28 +440,53 @@ type unstructuredObject struct {
 
 // toKubeObject converts a typed object into an item, without the fields
 // that typed Go structs cannot omit (creationTimestamp: null, status: {},
-// resources: {}).
+// resources: {}). It builds the YAML node directly: no text round trip.
 func toKubeObject(v any) (*fn.KubeObject, error) {
-	js, err := json.Marshal(v)
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(v)
 	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
 		return nil, err
 	}
 	delete(m, "status")
 	prune(m)
-	if js, err = json.Marshal(m); err != nil {
-		return nil, err
+	return fn.MoveToKubeObject(yaml.NewRNode(toNode(m))), nil
+}
+
+// toNode builds the YAML node of an unstructured value with sorted keys.
+// (yaml.Node.Encode would print and re-parse the whole document.)
+func toNode(v any) *yaml.Node {
+	switch v := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: k}, toNode(v[k]))
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+		for _, e := range v {
+			n.Content = append(n.Content, toNode(e))
+		}
+		return n
+	case string:
+		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v}
+		if strings.Contains(v, "\n") {
+			n.Style = yaml.LiteralStyle
+		}
+		return n
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(v)}
+	case int64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(v, 10)}
+	case float64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagFloat, Value: strconv.FormatFloat(v, 'g', -1, 64)}
+	default:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: "null"}
 	}
-	y, err := yaml.JSONToYAML(js)
-	if err != nil {
-		return nil, err
-	}
-	return fn.ParseKubeObject(y)
 }
 
 // prune drops null values and empty resources maps everywhere below m.
@@ -462,6 +502,10 @@ func prune(m map[string]any) {
 			}
 			prune(v)
 		case []any:
+			if len(v) == 0 {
+				delete(m, k)
+				continue
+			}
 			for _, e := range v {
 				if em, ok := e.(map[string]any); ok {
 					prune(em)

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	nephv1 "github.com/nephoran/nephoran/api/v1"
 	"github.com/nephoran/nephoran/internal/krm"
@@ -32,6 +33,10 @@ func Process(rl *fn.ResourceList) (bool, error) {
 		caps[o.GetName()] = p.Capabilities
 	}
 	for _, c := range cnfs {
+		if !c.Object.IsLocalConfig() {
+			results = append(results, krm.ObjectResult(c.Object, "metadata.annotations",
+				`metadata.annotations: a CNFDeployment is local-config: add config.kubernetes.io/local-config: "true" so kpt and Porch never apply it`, fn.Warning))
+		}
 		p, _ := nfprofile.For(c.Spec.NFType)
 		for _, missing := range p.MissingInterfaces(c.Spec.Interfaces) {
 			results = append(results, krm.ObjectResult(c.Object, "spec.interfaces",
@@ -63,7 +68,9 @@ func validateObject(o *fn.KubeObject, caps map[string][]corev1.Capability) fn.Re
 	if err != nil {
 		return nil // a kind without a Go type here (CRDs): the API server checks it
 	}
-	if errs := nephv1.DecodeStrict([]byte(o.String()), typed, nil); len(errs) > 0 {
+	var errs field.ErrorList
+	krm.WithNode(o, func(n *yaml.Node) { errs = nephv1.DecodeNode(n, typed, nil) })
+	if len(errs) > 0 {
 		return krm.FieldResults(o, errs, fn.Error)
 	}
 	spec, path := podSpecOf(typed)

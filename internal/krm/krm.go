@@ -6,6 +6,7 @@ package krm
 import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	nephv1 "github.com/nephoran/nephoran/api/v1"
 )
@@ -37,7 +38,9 @@ func DecodeCNFs(items fn.KubeObjects) ([]CNF, fn.Results) {
 	var cnfs []CNF
 	var results fn.Results
 	for _, o := range items.Where(IsCNFDeployment) {
-		c, errs := nephv1.DecodeCNFDeployment([]byte(o.String()))
+		var c *nephv1.CNFDeployment
+		var errs field.ErrorList
+		WithNode(o, func(n *yaml.Node) { c, errs = nephv1.NodeToCNFDeployment(n) })
 		if len(errs) == 0 {
 			errs = c.Validate()
 		}
@@ -52,7 +55,9 @@ func DecodeCNFs(items fn.KubeObjects) ([]CNF, fn.Results) {
 
 // DecodeIntent strictly decodes and validates a CNFIntent functionConfig.
 func DecodeIntent(o *fn.KubeObject) (*nephv1.CNFIntent, fn.Results) {
-	in, errs := nephv1.DecodeCNFIntent([]byte(o.String()))
+	var in *nephv1.CNFIntent
+	var errs field.ErrorList
+	WithNode(o, func(n *yaml.Node) { in, errs = nephv1.NodeToCNFIntent(n) })
 	if len(errs) == 0 {
 		errs = in.Validate()
 	}
@@ -60,6 +65,14 @@ func DecodeIntent(o *fn.KubeObject) (*nephv1.CNFIntent, fn.Results) {
 		return nil, FieldResults(o, errs, fn.Error)
 	}
 	return in, nil
+}
+
+// WithNode lends the object's YAML node to f without copying or
+// re-serializing it; f must not keep or change the node.
+func WithNode(o *fn.KubeObject, f func(n *yaml.Node)) {
+	rn := o.MoveToResourceNode()
+	defer func() { *o = *fn.MoveToKubeObject(rn) }()
+	f(rn.YNode())
 }
 
 // FieldResults turns field errors on one object into results carrying the
