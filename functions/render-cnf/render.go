@@ -10,12 +10,14 @@
 package rendercnf
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 
 	"github.com/nephoran/nephoran/internal/krm"
 	"github.com/nephoran/nephoran/internal/nfprofile"
+	"github.com/nephoran/nephoran/internal/parallel"
 )
 
 // FunctionName is the value of the generated-by annotation.
@@ -30,14 +32,23 @@ func Process(rl *fn.ResourceList) (bool, error) {
 		return false, nil
 	}
 
-	var generated fn.KubeObjects
-	for _, c := range cnfs {
-		profile, _ := nfprofile.For(c.Spec.NFType) // Validate guarantees a known nfType.
-		objs, err := renderCNF(c, profile)
+	// CNFs render independently: on every CPU, each into its own slot.
+	perCNF := make([]fn.KubeObjects, len(cnfs))
+	err := parallel.ForEach(len(cnfs), func(i int) error {
+		profile, _ := nfprofile.For(cnfs[i].Spec.NFType) // Validate guarantees a known nfType.
+		objs, err := renderCNF(cnfs[i], profile)
 		if err != nil {
-			rl.Results = append(rl.Results, krm.ObjectResult(c.Object, "", err.Error(), fn.Error))
-			return false, nil
+			return fmt.Errorf("%s: %w", cnfs[i].Name, err)
 		}
+		perCNF[i] = objs
+		return nil
+	})
+	if err != nil {
+		rl.Results = append(rl.Results, fn.ErrorResult(err))
+		return false, nil
+	}
+	var generated fn.KubeObjects
+	for _, objs := range perCNF {
 		generated = append(generated, objs...)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	nephv1 "github.com/nephoran/nephoran/api/v1"
+	"github.com/nephoran/nephoran/internal/parallel"
 )
 
 // GeneratedByAnnotation marks every object a nephoran function generated and
@@ -35,9 +36,11 @@ type CNF struct {
 // returns error results for every problem; the CNFs are usable only when
 // none of the results is an error.
 func DecodeCNFs(items fn.KubeObjects) ([]CNF, fn.Results) {
-	var cnfs []CNF
-	var results fn.Results
-	for _, o := range items.Where(IsCNFDeployment) {
+	objs := items.Where(IsCNFDeployment)
+	decoded := make([]CNF, len(objs))
+	problems := make([]fn.Results, len(objs))
+	_ = parallel.ForEach(len(objs), func(i int) error { // each object is its own: safe on every CPU
+		o := objs[i]
 		var c *nephv1.CNFDeployment
 		var errs field.ErrorList
 		WithNode(o, func(n *yaml.Node) { c, errs = nephv1.NodeToCNFDeployment(n) })
@@ -45,10 +48,20 @@ func DecodeCNFs(items fn.KubeObjects) ([]CNF, fn.Results) {
 			errs = c.Validate()
 		}
 		if len(errs) > 0 {
-			results = append(results, FieldResults(o, errs, fn.Error)...)
-			continue
+			problems[i] = FieldResults(o, errs, fn.Error)
+			return nil
 		}
-		cnfs = append(cnfs, CNF{Object: o, CNFDeployment: c})
+		decoded[i] = CNF{Object: o, CNFDeployment: c}
+		return nil
+	})
+	var cnfs []CNF
+	var results fn.Results
+	for i := range objs {
+		if problems[i] != nil {
+			results = append(results, problems[i]...)
+		} else {
+			cnfs = append(cnfs, decoded[i])
+		}
 	}
 	return cnfs, results
 }
