@@ -1,0 +1,51 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nephoran/nephoran/watcher"
+)
+
+func newWatchCommand() *cobra.Command {
+	var opts watcher.Options
+	var configPath string
+	cmd := &cobra.Command{
+		Use:   "watch",
+		Short: "Run the watcher: VES and E2SM-KPM ingest, the durable event store, /metrics",
+		Long: `watch serves the VES Event Listener 7.2.1 (POST /eventListener/v7 and
+/eventListener/v7/eventBatch), E2SM-KPM report push (POST /api/v1/kpm/reports) and readout
+(GET /api/v1/metrics/e2/kpm/{nodeId}), the event query API (GET /api/v1/fcaps/events),
+/metrics, /healthz and /readyz on one HTTP server. A 202 means the event is on disk.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if configPath != "" {
+				c, err := watcher.LoadConfig(configPath)
+				if err != nil {
+					return err
+				}
+				opts.Config = c
+				f := cmd.Flags()
+				if !f.Changed("listen") && c.Listen != "" {
+					opts.Listen = c.Listen
+				}
+				if !f.Changed("data") && c.Data != "" {
+					opts.Data = c.Data
+				}
+				if !f.Changed("packages") && c.Packages != "" {
+					opts.Packages = c.Packages
+				}
+			}
+			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+			return watcher.Run(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Listen, "listen", "127.0.0.1:9990", "address of the HTTP server")
+	f.StringVar(&opts.Data, "data", "./data", "state directory (created if missing)")
+	f.StringVar(&opts.Packages, "packages", "", "directory whose CNFDeployments are the inventory")
+	f.StringVar(&configPath, "config", "", "optional YAML config (flags win over it)")
+	return cmd
+}

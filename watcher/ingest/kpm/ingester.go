@@ -1,0 +1,281 @@
+package kpm
+
+import (
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nephoran/nephoran/watcher/model"
+)
+
+// Options configure an Ingester. The zero value works: no metrics, a
+// discarding logger, the wall clock, 30 s windows, 90 s staleness.
+type Options struct {
+	// Registerer receives the Prometheus collectors (metrics.go); nil
+	// registers none.
+	Registerer prometheus.Registerer
+	// Logger logs refused bodies (at debug) and dropped samples.
+	Logger *slog.Logger
+	// Now is the clock: staleness, readout timestamps, the future bound
+	// and ReceivedAt of pushed reports. Default time.Now.
+	Now func() time.Time
+	// Window is the aggregation window, aligned to the epoch (default
+	// 30 s, decide's window).
+	Window time.Duration
+	// Staleness is the age of a node's newest sample beyond which its
+	// window is stale (default 90 s, the contract's maximum staleness).
+	Staleness time.Duration
+	// Retention is how long a node or cell without new samples is kept
+	// (readout, metrics) before it is forgotten (default 10 min, at least
+	// Staleness).
+	Retention time.Duration
+	// MaxBodyBytes bounds a push body (default 4 MiB); larger bodies get
+	// 413.
+	MaxBodyBytes int64
+}
+
+// Ingester aggregates E2SM-KPM reports into per-cell windows and derives
+// the contract metrics from them. Reports from any source (the push
+// endpoint, a Prometheus pull, a RIC client) enter through Ingest. It is
+// safe for concurrent use.
+type Ingester struct {
+	log                          *slog.Logger
+	now                          func() time.Time
+	window, staleness, retention time.Duration
+	maxBody                      int64
+
+	state *shards
+	// nextPrune is when (unix ns) nodes and cells past Retention are next
+	// dropped; pruning runs at most once per window.
+	nextPrune atomic.Int64
+	m         *metrics
+}
+
+// New returns an Ingester and registers its collectors on
+// opts.Registerer. Registration failing (the same Registerer given twice)
+// is a wiring mistake: New panics, as prometheus.MustRegister does.
+func New(opts Options) *Ingester {
+	in := &Ingester{
+		log:       opts.Logger,
+		now:       opts.Now,
+		window:    opts.Window,
+		staleness: opts.Staleness,
+		retention: opts.Retention,
+		maxBody:   opts.MaxBodyBytes,
+		state:     newShards(),
+	}
+	if in.log == nil {
+		in.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if in.now == nil {
+		in.now = time.Now
+	}
+	if in.window <= 0 {
+		in.window = 30 * time.Second
+	}
+	if in.staleness <= 0 {
+		in.staleness = 90 * time.Second
+	}
+	if in.retention <= 0 {
+		in.retention = 10 * time.Minute
+	}
+	in.retention = max(in.retention, in.staleness) // a node is stale before it is forgotten
+	if in.maxBody <= 0 {
+		in.maxBody = 4 << 20
+	}
+	in.m = newMetrics(in)
+	if opts.Registerer != nil {
+		in.m.register(opts.Registerer)
+	}
+	return in
+}
+
+// Ingest adds reports to their cells' windows. A report's window is the
+// one its CollectStart falls in. A report without node id, cell id or
+// CollectStart (1970..2200), or with ids that are not valid label values
+// (see DecodeReports), is rejected. A sample is dropped, and counted in
+// e2_kpm_samples_total by why, when its value is negative or not finite,
+// when it is older than its cell's last closed window, or when its report
+// starts more than one window after now (a producer clock running ahead
+// would otherwise push every cell's window into the future).
+func (in *Ingester) Ingest(reports []model.KPMReport) {
+	now := in.now()
+	futureAfter := now.Add(in.window).UnixNano()
+	win := int64(in.window)
+	var o outcomes
+	for i := range reports {
+		r := &reports[i]
+		if r.NodeID == "" || r.CellID == "" || !inTimeRange(r.CollectStart) {
+			o.badReports++
+			o.invalid += len(r.Measurements)
+			continue
+		}
+		samples := 0
+		for _, m := range r.Measurements {
+			if valid(m.Value) {
+				samples++
+			}
+		}
+		invalid := len(r.Measurements) - samples
+		start := r.CollectStart.UnixNano()
+		switch {
+		case samples == 0:
+			o.reports++
+			o.invalid += invalid
+			continue
+		case start > futureAfter:
+			o.reports++
+			o.future += samples
+			o.invalid += invalid
+			continue
+		}
+		end := start + int64(max(r.GranularityPeriod, 0))
+		index := floorDiv(start, win)
+
+		sh := in.state.of(r.NodeID)
+		sh.mu.Lock()
+		c, ok := sh.cell(r.NodeID, r.CellID)
+		if !ok {
+			sh.mu.Unlock()
+			o.badReports++
+			o.invalid += len(r.Measurements)
+			continue
+		}
+		o.reports++
+		switch w := c.target(index); {
+		case w == nil:
+			o.late += samples
+			o.invalid += invalid
+		case w.reports >= maxReportsPerWindow:
+			o.overflow += samples
+			o.invalid += invalid
+		default:
+			w.add(r, &o)
+			c.newest = max(c.newest, end)
+			n := sh.nodes[r.NodeID]
+			n.newest = max(n.newest, end)
+		}
+		sh.mu.Unlock()
+	}
+	in.m.count(o)
+	if o.late+o.future+o.overflow+o.badReports > 0 {
+		in.log.Debug("KPM samples dropped", "late", o.late, "future", o.future,
+			"overflow", o.overflow, "invalid", o.invalid, "rejectedReports", o.badReports)
+	}
+	in.maybePrune(now)
+}
+
+// cell finds or creates the cell; it runs under sh.mu. Ids are checked
+// (checkID: they become label values) when first seen; ok is false for an
+// id that fails.
+func (sh *shard) cell(nodeID, cellID string) (c *cell, ok bool) {
+	n := sh.nodes[nodeID]
+	if n == nil {
+		if checkID(nodeID) != "" || checkID(cellID) != "" {
+			return nil, false
+		}
+		n = &node{cells: make(map[string]*cell)}
+		sh.nodes[nodeID] = n
+	}
+	if c = n.cells[cellID]; c == nil {
+		if checkID(cellID) != "" {
+			return nil, false
+		}
+		c = &cell{}
+		n.cells[cellID] = c
+	}
+	return c, true
+}
+
+// Snapshot returns nodeID's current window (the current window so far, or
+// the last closed one while the current has no samples), with the
+// derived metrics of the node and each of its cells. ok is false for a
+// node that never reported, or whose newest sample is older than
+// Retention.
+func (in *Ingester) Snapshot(nodeID string) (nw NodeWindow, ok bool) {
+	return in.nodeView(nodeID, in.now(), pickCurrent, true)
+}
+
+// LastClosed returns nodeID's newest closed window: per cell, the newest
+// window with samples whose time span is over (End <= now), and the
+// node's window is the newest of those. Unlike Snapshot it never shows a
+// window in progress, so its values do not dip while the cells' reports of
+// a new window trickle in; decide's 30 s evaluation reads it. ok is false
+// when no window of the node has closed yet (or as for Snapshot).
+func (in *Ingester) LastClosed(nodeID string) (NodeWindow, bool) {
+	return in.nodeView(nodeID, in.now(), in.pickClosed, true)
+}
+
+// pickClosed is the cell's newest window whose span is over.
+func (in *Ingester) pickClosed(c *cell, now time.Time) *window {
+	t := now.UnixNano()
+	switch {
+	case !c.cur.empty() && in.end(&c.cur) <= t:
+		return &c.cur
+	case !c.last.empty() && in.end(&c.last) <= t:
+		return &c.last
+	}
+	return nil
+}
+
+func (in *Ingester) nodeView(nodeID string, now time.Time, pick picker, full bool) (NodeWindow, bool) {
+	sh := in.state.of(nodeID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	n := sh.nodes[nodeID]
+	if n == nil || in.expired(n.newest, now) {
+		return NodeWindow{}, false
+	}
+	return in.view(nodeID, n, now, full, pick)
+}
+
+// snapshots returns every live node's window, for the metrics collector.
+func (in *Ingester) snapshots(now time.Time) []NodeWindow {
+	var out []NodeWindow
+	for i := range in.state.s {
+		sh := &in.state.s[i]
+		sh.mu.Lock()
+		for id, n := range sh.nodes {
+			if in.expired(n.newest, now) {
+				continue
+			}
+			if nw, ok := in.view(id, n, now, false, pickCurrent); ok {
+				out = append(out, nw)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return out
+}
+
+func (in *Ingester) expired(newest int64, now time.Time) bool {
+	return now.UnixNano()-newest > int64(in.retention)
+}
+
+// maybePrune forgets cells and nodes past Retention, at most once per
+// window.
+func (in *Ingester) maybePrune(now time.Time) {
+	t := now.UnixNano()
+	next := in.nextPrune.Load()
+	if t < next || !in.nextPrune.CompareAndSwap(next, t+int64(in.window)) {
+		return
+	}
+	for i := range in.state.s {
+		sh := &in.state.s[i]
+		sh.mu.Lock()
+		for id, n := range sh.nodes {
+			for cellID, c := range n.cells {
+				if in.expired(c.newest, now) {
+					delete(n.cells, cellID)
+				}
+			}
+			if len(n.cells) == 0 {
+				delete(sh.nodes, id)
+			}
+		}
+		sh.mu.Unlock()
+	}
+}

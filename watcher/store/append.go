@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nephoran/nephoran/watcher/model"
+)
+
+// maxBatchEvents bounds how many events the writer gathers into one
+// transaction from several requests (one request is never split).
+const maxBatchEvents = 10000
+
+// rowsPerInsert is how many rows one INSERT statement carries (14
+// parameters each): fewer statement executions per transaction, which is
+// where the writer spends most of its time.
+const rowsPerInsert = 32
+
+// insertSQL returns an INSERT of n rows.
+func insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO events (
+	received_at, domain, event_id, event_name, source_name,
+	reporting_entity_name, priority, severity, stnd_defined_namespace,
+	start_epoch_microsec, last_epoch_microsec, result, deviations, raw
+) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return b.String()
+}
+
+// row is one event as the insert statement binds it. Rows are built in the
+// caller's goroutine, so the writer does no encoding and shares no memory
+// with the caller's events.
+type row struct {
+	receivedAt           int64
+	domain               string
+	eventID              string
+	eventName            string
+	sourceName           string
+	reportingEntityName  string
+	priority             string
+	severity             string
+	stndDefinedNamespace string
+	startEpoch           int64
+	lastEpoch            int64
+	result               string
+	deviations           any // nil or a JSON string
+	raw                  string
+}
+
+// appendReq is one Append waiting for the writer.
+type appendReq struct {
+	ctx  context.Context
+	rows []row
+	done chan error // buffered: the writer never blocks answering
+}
+
+// Append stores events and returns once they are durable: committed in one
+// transaction and the write-ahead log fsync'ed. Concurrent calls share
+// transactions (group commit, see the package doc). An event without a
+// ReceivedAt gets the store's clock; no event is refused for its age.
+//
+// When ctx ends before the writer took the request, nothing is stored; when
+// it ends later, Append returns ctx's error without waiting and the events
+// stay committed. Any error means the events may or may not be stored.
+func (s *Store) Append(ctx context.Context, events []model.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows, err := s.rows(events)
+	if err != nil {
+		return err
+	}
+	req := &appendReq{ctx: ctx, rows: rows, done: make(chan error, 1)}
+	select {
+	case s.reqs <- req:
+	case <-s.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("append: %w", ctx.Err())
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("append: %w", ctx.Err())
+	case <-s.writerDone:
+		// The writer answers every request it took before it exits.
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+func (s *Store) rows(events []model.Event) ([]row, error) {
+	now := s.opts.Now()
+	rows := make([]row, len(events))
+	for i := range events {
+		e := &events[i]
+		at := e.ReceivedAt
+		if at.IsZero() {
+			at = now
+		}
+		var deviations any
+		if len(e.Deviations) > 0 {
+			b, err := json.Marshal(e.Deviations)
+			if err != nil {
+				return nil, fmt.Errorf("append event %q: encode deviations: %w", e.EventID, err)
+			}
+			deviations = string(b)
+		}
+		rows[i] = row{
+			receivedAt:           at.UnixMicro(),
+			domain:               e.Domain,
+			eventID:              e.EventID,
+			eventName:            e.EventName,
+			sourceName:           e.SourceName,
+			reportingEntityName:  e.ReportingEntityName,
+			priority:             e.Priority,
+			severity:             e.Severity,
+			stndDefinedNamespace: e.StndDefinedNamespace,
+			startEpoch:           e.StartEpochMicrosec,
+			lastEpoch:            e.LastEpochMicrosec,
+			result:               string(e.Result),
+			deviations:           deviations,
+			raw:                  string(e.Raw),
+		}
+	}
+	return rows, nil
+}
+
+// writeLoop is the single writer: it takes a request, drains what else is
+// queued, commits the lot once and answers all of them. On Close it commits
+// what is still queued and exits.
+func (s *Store) writeLoop() {
+	defer close(s.writerDone)
+	for {
+		var first *appendReq
+		select {
+		case first = <-s.reqs:
+		case <-s.quit:
+			for {
+				batch := s.drain(nil)
+				if len(batch) == 0 {
+					return
+				}
+				s.commit(batch)
+			}
+		}
+		s.commit(s.drain([]*appendReq{first}))
+	}
+}
+
+// drain adds queued requests to batch without blocking, up to
+// maxBatchEvents events.
+func (s *Store) drain(batch []*appendReq) []*appendReq {
+	n := 0
+	for _, r := range batch {
+		n += len(r.rows)
+	}
+	for n < maxBatchEvents {
+		select {
+		case r := <-s.reqs:
+			batch = append(batch, r)
+			n += len(r.rows)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit writes the requests of a batch in one transaction and answers each.
+// A request whose context already ended is answered with its error and not
+// written: its caller has stopped waiting and reports a failure.
+func (s *Store) commit(batch []*appendReq) {
+	live := batch[:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- fmt.Errorf("append: %w", err)
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	if s.beforeCommit != nil {
+		s.beforeCommit(len(live))
+	}
+	n, err := s.write(live)
+	if err == nil {
+		s.transactions.Add(1)
+		s.events.Add(uint64(n))
+	}
+	for _, r := range live {
+		r.done <- err
+	}
+}
+
+func (s *Store) write(batch []*appendReq) (int, error) {
+	// Not a caller's context: one caller giving up must not abort the
+	// transaction the others are waiting for.
+	ctx := context.Background()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("append: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	args := s.args[:0]
+	pending, n := 0, 0
+	flush := func() error {
+		if pending == 0 {
+			return nil
+		}
+		if _, err := tx.StmtContext(ctx, s.inserts[pending]).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("append: insert %d events: %w", pending, err)
+		}
+		n += pending
+		pending, args = 0, args[:0]
+		return nil
+	}
+	for _, r := range batch {
+		for i := range r.rows {
+			w := &r.rows[i]
+			args = append(args,
+				w.receivedAt, w.domain, w.eventID, w.eventName, w.sourceName,
+				w.reportingEntityName, w.priority, w.severity, w.stndDefinedNamespace,
+				w.startEpoch, w.lastEpoch, w.result, w.deviations, w.raw)
+			if pending++; pending == rowsPerInsert {
+				if err := flush(); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	clear(args[:cap(args)]) // drop the references to the rows' strings
+	s.args = args[:0]
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("append: commit: %w", err)
+	}
+	return n, nil
+}
+
+// prepareInserts prepares the INSERTs of 1 to rowsPerInsert rows. They are
+// prepared up front: the write pool's single connection is busy inside the
+// writer's transactions.
+func prepareInserts(ctx context.Context, db *sql.DB) ([]*sql.Stmt, error) {
+	stmts := make([]*sql.Stmt, rowsPerInsert+1)
+	for n := 1; n <= rowsPerInsert; n++ {
+		st, err := db.PrepareContext(ctx, insertSQL(n))
+		if err != nil {
+			_ = closeStmts(stmts)
+			return nil, fmt.Errorf("prepare insert of %d rows: %w", n, err)
+		}
+		stmts[n] = st
+	}
+	return stmts, nil
+}
+
+func closeStmts(stmts []*sql.Stmt) error {
+	var errs []error
+	for _, st := range stmts {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

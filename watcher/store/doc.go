@@ -1,0 +1,59 @@
+// Package store is the watcher's durable audit of accepted VES events: an
+// embedded SQLite database (modernc.org/sqlite, no cgo) in the watcher's data
+// directory, a time-bounded retention, and the query API operators read it
+// through (GET /api/v1/fcaps/events).
+//
+// # Where it sits
+//
+//	VES producer -> ingest/ves (decode, validate) -> Sink.Append -> 202
+//	                                                   |
+//	                              watcher.go wires *store.Store in here
+//
+// Stages never import each other: ingest declares the small interface it
+// needs (a Sink with Append(ctx, []model.Event) error) and watcher.go passes
+// a *Store, which satisfies it. The store only knows model.Event. The
+// watcher also mounts QueryHandler as "GET /api/v1/fcaps/events" (POST on
+// that path is ingest's HMAC webhook), uses Ping for /readyz, and starts Run
+// for retention.
+//
+// # Durability
+//
+// Append returns nil only after the transaction holding its events has been
+// committed with SQLite in WAL mode and synchronous=FULL, that is after the
+// write-ahead log was fsync'ed. A process crash (kill -9) or a power loss
+// after Append returned loses none of those events (the latter as far as the
+// disk honours fsync). The kill -9 test in this package checks this with a
+// separate process that is killed while it appends. Open also fsyncs the data
+// directory once the database files exist, so their directory entries
+// survive a power loss too.
+//
+// An error from Append means the events may or may not be stored (the
+// caller answers the producer with an error and the producer retries, so the
+// store is at-least-once). When ctx ends before the single writer picked the
+// request up, the events are not written; when it ends later, Append stops
+// waiting and returns ctx's error, but the commit goes on and the events stay.
+//
+// # Group commit
+//
+// One writer goroutine owns the write connection. Append turns its events
+// into rows in the caller's goroutine, sends a request (the rows and a done
+// channel) on a buffered channel and waits. The writer takes the first
+// request, then drains without blocking whatever else is queued (up to about
+// 10,000 events), writes all of it in one transaction (prepared INSERTs of
+// up to 32 rows each), commits once (one fsync) and answers every request of
+// the batch. Under load many Appends
+// share one fsync; an idle store commits a lone Append at once, with no timer
+// adding latency. One Append is atomic: its events are all in one
+// transaction.
+//
+// # Queries, retention
+//
+// Query filters on source, domain, severity and a [since, until) range of
+// received time, and returns the newest events first: ordered by received
+// time, then by the autoincrement id, with an opaque keyset cursor holding
+// both. Retention (7 days by default) and since/until use model.Event's
+// ReceivedAt, never the producer's clock; Append never refuses an event for
+// its age, Prune removes it later. Run(ctx) is the background loop that
+// prunes at start and then every Options.PruneInterval; the watcher starts
+// it beside its other loops.
+package store

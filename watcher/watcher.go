@@ -1,0 +1,153 @@
+// Package watcher wires the signal-to-proposal service together and runs it:
+// one HTTP server for the ingest endpoints (VES, KPM), the event query API,
+// /metrics, /healthz and /readyz, with the durable event store behind the
+// VES listener. It holds wiring and lifecycle only; each stage lives in its
+// own package and never imports another.
+package watcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/nephoran/nephoran/watcher/ingest/kpm"
+	"github.com/nephoran/nephoran/watcher/ingest/ves"
+	"github.com/nephoran/nephoran/watcher/inventory"
+	"github.com/nephoran/nephoran/watcher/store"
+)
+
+// Options configure Run.
+type Options struct {
+	// Listen is the address of the HTTP server (default 127.0.0.1:9990).
+	Listen string
+	// Data is the state directory, created if missing (default ./data).
+	Data string
+	// Packages, when set, is the directory whose CNFDeployments are the inventory.
+	Packages string
+	// Config holds the settings of the optional config file.
+	Config Config
+	Logger *slog.Logger
+	Now    func() time.Time
+	// ShutdownTimeout bounds the drain on SIGTERM (default 10 s).
+	ShutdownTimeout time.Duration
+	// Ready, when set, receives the listener's address once the server serves.
+	Ready func(addr net.Addr)
+}
+
+func (o *Options) defaults() {
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:9990"
+	}
+	if o.Data == "" {
+		o.Data = "data"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+}
+
+// Run serves until ctx is done, then drains in reverse start order: the HTTP
+// server first (no new events), then the store.
+func Run(ctx context.Context, opts Options) error {
+	opts.defaults()
+	log := opts.Logger
+
+	if opts.Packages != "" {
+		cnfs, err := inventory.Load(opts.Packages)
+		if err != nil {
+			return fmt.Errorf("inventory: %w", err)
+		}
+		log.Info("inventory loaded", "dir", opts.Packages, "cnfs", len(cnfs))
+	}
+
+	if err := os.MkdirAll(opts.Data, 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	storeOpts := store.Options{Now: opts.Now}
+	if r := opts.Config.Store.Retention; r != "" {
+		storeOpts.Retention, _ = time.ParseDuration(r) // LoadConfig checked it
+	}
+	events, err := store.Open(ctx, opts.Data, storeOpts)
+	if err != nil {
+		return fmt.Errorf("open the event store: %w", err)
+	}
+	defer events.Close()
+	retention, stopRetention := context.WithCancel(context.Background())
+	defer stopRetention()
+	go func() { _ = events.Run(retention) }() // prunes past the retention until Close
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	listener, err := ves.New(ves.Options{
+		Sink: events, Registerer: reg, Logger: log, Now: opts.Now,
+		MaxBodyBytes: opts.Config.VES.MaxBodyBytes,
+	})
+	if err != nil {
+		return fmt.Errorf("VES listener: %w", err)
+	}
+	reports := kpm.New(kpm.Options{Registerer: reg, Logger: log, Now: opts.Now})
+
+	mux := http.NewServeMux()
+	listener.Register(mux)
+	reports.Register(mux)
+	mux.Handle("GET "+store.QueryPath, events.QueryHandler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := events.Ping(r.Context()); err != nil {
+			http.Error(w, "event store: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
+		log.Warn("listening beyond loopback without authentication: anyone who reaches this address can post events", "addr", ln.Addr().String())
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("watching", "addr", ln.Addr().String(), "data", opts.Data)
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr())
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	drain, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(drain); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
