@@ -7,6 +7,7 @@ package watcher
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/nephoran/nephoran/watcher/auth"
 	"github.com/nephoran/nephoran/watcher/ingest/kpm"
 	"github.com/nephoran/nephoran/watcher/ingest/ves"
 	"github.com/nephoran/nephoran/watcher/inventory"
@@ -94,9 +96,22 @@ func Run(ctx context.Context, opts Options) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	authn, err := auth.New(opts.Config.Auth)
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	tlsConfig, err := authn.TLSConfig()
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	secret, err := opts.Config.Webhook.Secret()
+	if err != nil {
+		return err
+	}
 	listener, err := ves.New(ves.Options{
 		Sink: events, Registerer: reg, Logger: log, Now: opts.Now,
-		MaxBodyBytes: opts.Config.VES.MaxBodyBytes,
+		MaxBodyBytes: opts.Config.VES.MaxBodyBytes, Lenient: opts.Config.VES.Lenient,
+		Auth: authn, WebhookSecret: secret,
 	})
 	if err != nil {
 		return fmt.Errorf("VES listener: %w", err)
@@ -106,7 +121,8 @@ func Run(ctx context.Context, opts Options) error {
 	mux := http.NewServeMux()
 	listener.Register(mux)
 	reports.Register(mux)
-	mux.Handle("GET "+store.QueryPath, events.QueryHandler())
+	// The event query API sits behind the same authentication as ingest.
+	mux.Handle("GET "+store.QueryPath, authn.Require(events.QueryHandler(), ves.DenyAuth))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +138,15 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
-		log.Warn("listening beyond loopback without authentication: anyone who reaches this address can post events", "addr", ln.Addr().String())
+		switch {
+		case authn.Mode() == auth.ModeNone:
+			log.Warn("listening beyond loopback without authentication: anyone who reaches this address can post events", "addr", ln.Addr().String())
+		case tlsConfig == nil:
+			log.Warn("listening beyond loopback with Basic auth over plain HTTP: credentials cross the network in clear text", "addr", ln.Addr().String())
+		}
+	}
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
 	}
 	srv := &http.Server{
 		Handler:           mux,

@@ -22,20 +22,20 @@ import (
 
 // watch starts bin/nephoran watch on a free loopback port with the given
 // state directory and waits until /readyz answers.
-func watch(t *testing.T, data string) (*exec.Cmd, string) {
+func watch(t *testing.T, data string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 	var stderr bytes.Buffer
-	cmd := exec.Command(testenv.Tool(t, "nephoran"), "watch", "--listen", addr, "--data", data)
+	cmd := exec.Command(testenv.Tool(t, "nephoran"), append([]string{"watch", "--listen", addr, "--data", data}, args...)...)
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	base := "http://" + addr
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := http.Get(base + "/healthz")
 		if err != nil {
 			return false
 		}

@@ -175,3 +175,11 @@ func errUnauthorized() *apiError {
 		MessageID: POL2000, Text: "Unauthorized user",
 	}
 }
+
+// DenyAuth answers a request that failed authentication the way the VES
+// endpoints do (401 POL2000), for other endpoints behind the same
+// authentication, such as the event query API.
+func DenyAuth(w http.ResponseWriter, _ *http.Request) {
+	setVersionHeaders(w.Header())
+	errUnauthorized().write(w)
+}

@@ -77,15 +77,28 @@ type Options struct {
 	// MaxBodyBytes is the largest body accepted (POL9003 beyond);
 	// 0 is DefaultMaxBodyBytes (2 MiB).
 	MaxBodyBytes int64
-	// Auth checks each request; nil accepts every request.
+	// Auth checks each request to the VES paths; nil accepts every
+	// request. The webhook authenticates by its signature instead.
 	Auth Authenticator
+	// Lenient switches validation to lenient mode for VES 5-era producers
+	// (see lenient.go): normalize the header, validate only
+	// commonEventHeader, record deviations, model.Lenient. It applies to
+	// the VES paths and the webhook alike. The default is strict.
+	Lenient bool
+	// WebhookSecret turns on the HMAC webhook (POST PathWebhook, see
+	// webhook.go) with this shared secret; empty leaves it off (not
+	// registered). The listener keeps a copy and never logs or returns it.
+	WebhookSecret []byte
 }
 
-// Listener is the strict VES Event Listener 7.2.1. It is an http.Handler
-// serving PathEvent and PathBatch, or can Register them on a mux.
+// Listener is the VES Event Listener 7.2.1 (strict or lenient) and the HMAC
+// webhook. It is an http.Handler serving PathEvent, PathBatch and, with a
+// secret, POST PathWebhook, or can Register them on a mux.
 type Listener struct {
 	sink      Sink
 	auth      Authenticator
+	lenient   bool
+	webhook   *webhook
 	log       *slog.Logger
 	now       func() time.Time
 	maxBody   int64
@@ -107,6 +120,8 @@ func New(opts Options) (*Listener, error) {
 	l := &Listener{
 		sink:    opts.Sink,
 		auth:    opts.Auth,
+		lenient: opts.Lenient,
+		webhook: newWebhook(opts.WebhookSecret),
 		log:     opts.Logger,
 		now:     opts.Now,
 		maxBody: opts.MaxBodyBytes,
@@ -136,16 +151,21 @@ func New(opts Options) (*Listener, error) {
 	return l, nil
 }
 
-// Register adds PathEvent and PathBatch to mux. The patterns carry no
-// method so that the listener itself answers other methods (405 with Allow
-// and the version headers).
+// Register adds PathEvent and PathBatch to mux and, when the webhook is
+// on, "POST "+PathWebhook. The VES patterns carry no method so that the
+// listener itself answers other methods (405 with Allow and the version
+// headers); the webhook's carries POST so that the event query API can
+// register GET on the same path of the same mux.
 func (l *Listener) Register(mux *http.ServeMux) {
 	mux.Handle(PathEvent, l.handler(endpointEvent))
 	mux.Handle(PathBatch, l.handler(endpointBatch))
+	if l.webhook != nil {
+		mux.Handle(http.MethodPost+" "+PathWebhook, l.handler(endpointWebhook))
+	}
 }
 
-// ServeHTTP serves the two listener paths; anything else is 404, still with
-// the version headers.
+// ServeHTTP serves the listener paths; anything else is 404 (a GET on
+// PathWebhook 405), still with the version headers.
 func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setVersionHeaders(w.Header())
 	l.mux.ServeHTTP(w, r)
@@ -182,6 +202,9 @@ func (l *Listener) handler(ep endpoint) http.Handler {
 func (l *Listener) serve(w http.ResponseWriter, r *http.Request, ep endpoint) *apiError {
 	if r.Method != http.MethodPost {
 		return errMethod(r.Method, r.URL.Path)
+	}
+	if ep == endpointWebhook {
+		return l.serveWebhook(w, r)
 	}
 	if l.auth != nil {
 		if err := l.auth.Authenticate(r); err != nil {
@@ -234,10 +257,9 @@ func (l *Listener) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *ap
 
 // accept validates body as a request to ep and, when it passes, hands its
 // events to the Sink; it returns the error to answer, nil for 202. It is the
-// core that other front doors (the HMAC webhook) reuse once they have
-// checked their own envelope.
+// core that the HMAC webhook reuses once it has checked its signature.
 func (l *Listener) accept(ctx context.Context, ep endpoint, body []byte) *apiError {
-	c := l.validator.validate(ep, body)
+	c := l.validator.check(ep, body, l.lenient)
 	if c.err != nil {
 		l.countRejected(c.events)
 		return c.err
@@ -252,7 +274,7 @@ func (l *Listener) accept(ctx context.Context, ep endpoint, body []byte) *apiErr
 		return errUnavailable()
 	}
 	for _, ev := range c.events {
-		l.metrics.countEvent(l.validator.domainLabel(ev.Domain), string(ev.Result))
+		l.metrics.countEvent(l.domainLabel(ev.Domain), string(ev.Result))
 	}
 	return nil
 }
@@ -265,6 +287,15 @@ func (l *Listener) countRejected(events []model.Event) {
 		return
 	}
 	for _, ev := range events {
-		l.metrics.countEvent(l.validator.domainLabel(ev.Domain), resultRejected)
+		l.metrics.countEvent(l.domainLabel(ev.Domain), resultRejected)
 	}
+}
+
+// domainLabel is the ves_events_total domain label: one of the schema's
+// domains, in lenient mode also a VES 5 domain name, otherwise "invalid".
+func (l *Listener) domainLabel(domain string) string {
+	if _, ves5 := ves5Domains[domain]; ves5 && l.lenient {
+		return domain
+	}
+	return l.validator.domainLabel(domain)
 }

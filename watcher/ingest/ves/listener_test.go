@@ -187,7 +187,10 @@ var wantField = map[string]string{
 const stndDefinedDataUnchecked = "INVALID-onap-stndDefined-data-vs-3gpp-schema.json"
 
 // TestSamples runs every top-level sample (not templates/) through the
-// listener in strict mode, as its name and SOURCES.md row say it must fare.
+// listener in strict mode, as its name and SOURCES.md row say it must fare,
+// and again in lenient mode: every EDGE-* sample is accepted there (as
+// lenient), everything else fares as in strict mode, except
+// lenientAcceptsDomainBlock.
 func TestSamples(t *testing.T) {
 	codes := sourcesCodes(t)
 	entries, err := os.ReadDir(samplesDir)
@@ -199,40 +202,67 @@ func TestSamples(t *testing.T) {
 			continue
 		}
 		seen++
-		t.Run(name, func(t *testing.T) {
-			require.Contains(t, codes, name, "every sample has a SOURCES.md row")
-			body := readSample(t, name)
-			path := pathFor(t, body)
-			sink := &memSink{}
-			l, _ := newTestListener(t, sink)
-			rec := post(l, path, body)
-
-			switch {
-			case strings.HasPrefix(name, "INVALID-") && name != stndDefinedDataUnchecked:
-				want := "SVC0002"
-				if c := codes[name]; len(c) > 0 {
-					want = c[0]
-				}
-				exc := requireError(t, rec, http.StatusBadRequest, serviceException, want)
-				require.Contains(t, exc.Variables, wantField[name], "the error names the failing field")
-				require.Empty(t, sink.events(), "nothing refused is stored")
-				requireCounted(t, l, body, resultRejected)
-			case strings.HasPrefix(name, "EDGE-"):
-				exc := requireError(t, rec, http.StatusBadRequest, serviceException, SVC0002)
-				require.Contains(t, exc.Variables, wantField[name], "the error names the failing field")
-				require.Empty(t, sink.events())
-				requireCounted(t, l, body, resultRejected)
-			default: // plain-named samples and the stndDefined data case
-				requireAccepted(t, rec)
-				require.Len(t, sink.appends, 1, "one Append per request")
-				requireStored(t, body, sink.events())
-				result := string(model.Accepted)
-				if sink.events()[0].Domain == domainStndDefined {
-					result = string(model.StndDefinedUnvalidated)
-				}
-				requireCounted(t, l, body, result)
+		for _, lenient := range []bool{false, true} {
+			mode := "strict"
+			if lenient {
+				mode = "lenient"
 			}
-		})
+			t.Run(mode+"/"+name, func(t *testing.T) {
+				require.Contains(t, codes, name, "every sample has a SOURCES.md row")
+				body := readSample(t, name)
+				path := pathFor(t, body)
+				sink := &memSink{}
+				l, _ := newTestListener(t, sink, func(o *Options) { o.Lenient = lenient })
+				rec := post(l, path, body)
+
+				switch {
+				case strings.HasPrefix(name, "INVALID-") && name != stndDefinedDataUnchecked &&
+					!(lenient && name == lenientAcceptsDomainBlock):
+					want := "SVC0002"
+					if c := codes[name]; len(c) > 0 {
+						want = c[0]
+					}
+					exc := requireError(t, rec, http.StatusBadRequest, serviceException, want)
+					require.Contains(t, exc.Variables, wantField[name], "the error names the failing field")
+					require.Empty(t, sink.events(), "nothing refused is stored")
+					requireCounted(t, l, body, resultRejected)
+				case strings.HasPrefix(name, "EDGE-") && !lenient:
+					exc := requireError(t, rec, http.StatusBadRequest, serviceException, SVC0002)
+					require.Contains(t, exc.Variables, wantField[name], "the error names the failing field")
+					require.Empty(t, sink.events())
+					requireCounted(t, l, body, resultRejected)
+				case lenient && (strings.HasPrefix(name, "EDGE-") || name == lenientAcceptsDomainBlock):
+					requireAccepted(t, rec)
+					require.Len(t, sink.appends, 1, "one Append per request")
+					got := sink.events()
+					require.Len(t, got, len(sampleEvents(t, body)))
+					for i, ev := range got {
+						require.Equal(t, model.Lenient, ev.Result)
+						require.Equal(t, []byte(sampleEvents(t, body)[i]), []byte(ev.Raw), "Raw is as received")
+						require.Equal(t, wantDeviations[name], ev.Deviations)
+					}
+					requireCounted(t, l, body, string(model.Lenient))
+				default: // plain-named samples and the stndDefined data case
+					requireAccepted(t, rec)
+					require.Len(t, sink.appends, 1, "one Append per request")
+					if lenient && wantDeviations[name] != nil {
+						// Strict-valid, but lenient mode reads its epochs as what they are.
+						for _, ev := range sink.events() {
+							require.Equal(t, model.Lenient, ev.Result)
+							require.Equal(t, wantDeviations[name], ev.Deviations)
+						}
+						requireCounted(t, l, body, string(model.Lenient))
+						return
+					}
+					requireStored(t, body, sink.events())
+					result := string(model.Accepted)
+					if sink.events()[0].Domain == domainStndDefined {
+						result = string(model.StndDefinedUnvalidated)
+					}
+					requireCounted(t, l, body, result)
+				}
+			})
+		}
 	}
 	require.GreaterOrEqual(t, seen, 25, "the samples are all there")
 }
@@ -296,7 +326,7 @@ func requireCounted(t testing.TB, l *Listener, body []byte, result string) {
 			H struct{ Domain string } `json:"commonEventHeader"`
 		}
 		require.NoError(t, json.Unmarshal(raw, &e))
-		perDomain[l.validator.domainLabel(e.H.Domain)]++
+		perDomain[l.domainLabel(e.H.Domain)]++
 	}
 	for domain, n := range perDomain {
 		require.Equal(t, n, testutil.ToFloat64(l.metrics.events.WithLabelValues(domain, result)), "ves_events_total{domain=%q,result=%q}", domain, result)

@@ -14,9 +14,10 @@ import (
 const resultRejected = "rejected"
 
 // metrics are all the listener's Prometheus families. Label values come
-// from bounded sets: domain is one of the schema's domains or "invalid",
+// from bounded sets: domain is one of the schema's domains, a VES 5 domain
+// name in lenient mode (measurementsForVfScaling), or "invalid",
 // result one of accepted, stndDefined_unvalidated, lenient, rejected,
-// endpoint event or eventBatch, code an HTTP status the listener answers.
+// endpoint event, eventBatch or webhook, code an HTTP status the listener answers.
 type metrics struct {
 	events   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -30,7 +31,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"domain", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ves_request_duration_seconds",
-			Help:    "Time to answer a VES Event Listener request, by endpoint (event, eventBatch) and HTTP status code; includes the Sink's Append.",
+			Help:    "Time to answer a VES Event Listener request, by endpoint (event, eventBatch, webhook) and HTTP status code; includes the Sink's Append.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"endpoint", "code"}),
 	}

@@ -34,8 +34,8 @@ const (
 	invalidDomain = "invalid"
 )
 
-// endpoint is one of the two VES listener resources; its value is the
-// `endpoint` label of ves_request_duration_seconds.
+// endpoint is one of the listener's resources; its value is the `endpoint`
+// label of ves_request_duration_seconds.
 type endpoint string
 
 const (
@@ -43,15 +43,20 @@ const (
 	endpointEvent endpoint = "event"
 	// endpointBatch is POST /eventListener/v7/eventBatch, body {"eventList":[...]}.
 	endpointBatch endpoint = "eventBatch"
+	// endpointWebhook is POST /api/v1/fcaps/events, either body.
+	endpointWebhook endpoint = "webhook"
 )
 
-// validator decides, without HTTP, whether a request body is acceptable in
-// strict mode: it is the one place that knows the rules. It is safe for
-// concurrent use.
+// validator decides, without HTTP, whether a request body is acceptable, in
+// strict or lenient mode: it is the one place that knows the rules. It is
+// safe for concurrent use.
 type validator struct {
-	schema  *jsonschema.Schema
-	domains map[string]bool // the schema's commonEventHeader.domain enum
-	printer *message.Printer
+	schema *jsonschema.Schema
+	// header and event are the schema's commonEventHeader and event
+	// definitions, which lenient mode applies one event at a time.
+	header, event *jsonschema.Schema
+	domains       map[string]bool // the schema's commonEventHeader.domain enum
+	printer       *message.Printer
 }
 
 // newValidator compiles the embedded schema (draft-04, format assertions on).
@@ -66,15 +71,19 @@ func newValidator() (*validator, error) {
 	if err := c.AddResource(schemaURL, doc); err != nil {
 		return nil, fmt.Errorf("add embedded VES schema: %w", err)
 	}
-	sch, err := c.Compile(schemaURL)
-	if err != nil {
-		return nil, fmt.Errorf("compile embedded VES schema: %w", err)
+	v := &validator{printer: message.NewPrinter(language.English)}
+	for _, s := range []struct {
+		ref string
+		to  **jsonschema.Schema
+	}{{schemaURL, &v.schema}, {schemaURL + "#/definitions/commonEventHeader", &v.header}, {schemaURL + "#/definitions/event", &v.event}} {
+		if *s.to, err = c.Compile(s.ref); err != nil {
+			return nil, fmt.Errorf("compile embedded VES schema %s: %w", s.ref, err)
+		}
 	}
-	domains, err := schemaDomains(doc)
-	if err != nil {
+	if v.domains, err = schemaDomains(doc); err != nil {
 		return nil, err
 	}
-	return &validator{schema: sch, domains: domains, printer: message.NewPrinter(language.English)}, nil
+	return v, nil
 }
 
 // schemaDomains reads definitions.commonEventHeader.properties.domain.enum.
@@ -121,10 +130,21 @@ type checked struct {
 	err *apiError
 }
 
-// validate decodes body as the request body of ep and applies, in the ONAP
+// validate is check in strict mode.
+func (v *validator) validate(ep endpoint, body []byte) checked { return v.check(ep, body, false) }
+
+// validateLenient is check in lenient mode.
+func (v *validator) validateLenient(ep endpoint, body []byte) checked {
+	return v.check(ep, body, true)
+}
+
+// check decodes body as the request body of ep and applies, in the ONAP
 // collector's order: JSON, envelope, schema, stndDefinedNamespace, batch
-// consistency. It never panics and its work is linear in len(body).
-func (v *validator) validate(ep endpoint, body []byte) checked {
+// consistency. Strict mode validates the whole body against the schema;
+// lenient mode normalizes and validates each event's commonEventHeader
+// only (see lenient.go). It never panics and its work is linear in
+// len(body).
+func (v *validator) check(ep endpoint, body []byte, lenient bool) checked {
 	doc, err := decode(body)
 	if err != nil {
 		return checked{err: errInvalidJSON(err.Error())}
@@ -137,11 +157,16 @@ func (v *validator) validate(ep endpoint, body []byte) checked {
 		out.err = e
 		return out
 	}
-	if verr := v.schema.Validate(doc.value); verr != nil {
+	if lenient {
+		if e := v.lenientEvents(doc, out.events); e != nil {
+			out.err = e
+			return out
+		}
+	} else if verr := v.schema.Validate(doc.value); verr != nil {
 		out.err = schemaError(verr, v.printer)
 		return out
 	}
-	if ep == endpointBatch && len(doc.events) == 0 {
+	if doc.hasEventList && len(doc.events) == 0 {
 		out.err = errEnvelope("/eventList", "must hold at least one event")
 		return out
 	}
@@ -172,6 +197,9 @@ func (v *validator) validate(ep endpoint, body []byte) checked {
 		}
 	}
 	for i := range out.events {
+		if out.events[i].Result == model.Lenient {
+			continue
+		}
 		out.events[i].Result = model.Accepted
 		if out.events[i].Domain == domainStndDefined {
 			// data is not checked against the 3GPP schema its
@@ -183,11 +211,21 @@ func (v *validator) validate(ep endpoint, body []byte) checked {
 }
 
 // envelope checks the top level: the single endpoint takes {"event":..}, the
-// batch endpoint {"eventList":[..]}, never both (the schema alone accepts
-// either, and also neither).
+// batch endpoint {"eventList":[..]}, the webhook either, never both (the
+// schema alone accepts either, and also neither).
 func envelope(ep endpoint, doc *document) *apiError {
 	if _, ok := doc.value.(map[string]any); !ok {
 		return errInvalidJSON("the top-level value must be an object")
+	}
+	if ep == endpointWebhook {
+		route := "POST " + PathWebhook
+		switch {
+		case !doc.hasEvent && !doc.hasEventList:
+			return errEnvelope("/event", "or /eventList is required by "+route)
+		case doc.hasEvent && doc.hasEventList:
+			return errEnvelope("/eventList", "is not allowed with /event by "+route)
+		}
+		return nil
 	}
 	want, other := "/event", "/eventList"
 	if ep == endpointBatch {
@@ -214,9 +252,15 @@ func envelope(ep endpoint, doc *document) *apiError {
 // the leaves of its tree (the library visits object members in map order),
 // the one whose JSON pointer sorts first, so the answer is deterministic.
 func schemaError(err error, p *message.Printer) *apiError {
+	return schemaErrorAt(nil, err, p)
+}
+
+// schemaErrorAt is schemaError for a value validated on its own, found at
+// the reference tokens at in the body.
+func schemaErrorAt(at []string, err error, p *message.Printer) *apiError {
 	var verr *jsonschema.ValidationError
 	if !errors.As(err, &verr) {
-		return errSchema("", err.Error())
+		return errSchema(pointerOf(at), err.Error())
 	}
 	type leaf struct {
 		ptr    []string
@@ -231,7 +275,7 @@ func schemaError(err error, p *message.Printer) *apiError {
 			}
 			return
 		}
-		ptr := slices.Clip(e.InstanceLocation)
+		ptr := append(slices.Clip(at), e.InstanceLocation...)
 		// Name the member itself for a missing or unexpected member.
 		switch k := e.ErrorKind.(type) {
 		case *kind.Required:
@@ -247,7 +291,7 @@ func schemaError(err error, p *message.Printer) *apiError {
 	}
 	walk(verr)
 	if len(leaves) == 0 {
-		return errSchema("", verr.Error())
+		return errSchema(pointerOf(at), verr.Error())
 	}
 	best := slices.MinFunc(leaves, func(a, b leaf) int {
 		if c := comparePointers(a.ptr, b.ptr); c != 0 {

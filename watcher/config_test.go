@@ -1,0 +1,63 @@
+package watcher
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "watch.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name, body, wantErr string
+	}{
+		{name: "empty file is the default", body: ""},
+		{name: "every section", body: "listen: 127.0.0.1:9990\nves: {lenient: true, maxBodyBytes: 1048576}\nstore: {retention: 72h}\nwebhook: {secretEnv: NEPHORAN_WEBHOOK_SECRET}\nauth: {mode: noAuth}\n"},
+		{name: "a misspelt key is named", body: "ves: {lenientt: true}\n", wantErr: "ves.lenientt"},
+		{name: "retention must be a duration", body: "store: {retention: a week}\n", wantErr: "store.retention"},
+		{name: "auth is validated", body: "auth: {mode: basicAuth, users: [{username: a, passwordHash: plain}]}\n", wantErr: "auth.users[0].passwordHash"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, tt.body))
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr)
+		})
+	}
+}
+
+func TestWebhookSecret(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "secret")
+	require.NoError(t, os.WriteFile(file, []byte("s3cr3t\n"), 0o600))
+	t.Setenv("TEST_WEBHOOK_SECRET", "from-env")
+
+	s, err := WebhookConfig{SecretFile: file}.Secret()
+	require.NoError(t, err)
+	require.Equal(t, "s3cr3t", string(s), "a trailing newline is not part of the secret")
+	s, err = WebhookConfig{SecretEnv: "TEST_WEBHOOK_SECRET"}.Secret()
+	require.NoError(t, err)
+	require.Equal(t, "from-env", string(s))
+	s, err = WebhookConfig{}.Secret()
+	require.NoError(t, err)
+	require.Nil(t, s, "no secret: the webhook is off")
+
+	_, err = WebhookConfig{SecretEnv: "TEST_UNSET_VARIABLE"}.Secret()
+	require.ErrorContains(t, err, "TEST_UNSET_VARIABLE")
+	_, err = WebhookConfig{SecretFile: file, SecretEnv: "TEST_WEBHOOK_SECRET"}.Secret()
+	require.ErrorContains(t, err, "not both")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	_, err = WebhookConfig{SecretFile: file}.Secret()
+	require.ErrorContains(t, err, "empty")
+}
