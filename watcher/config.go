@@ -20,6 +20,7 @@ type Config struct {
 	VES      VESConfig     `json:"ves,omitempty"`
 	Webhook  WebhookConfig `json:"webhook,omitempty"`
 	Auth     auth.Config   `json:"auth,omitempty"`
+	RIC      RICConfig     `json:"ric,omitempty"`
 	Store    StoreConfig   `json:"store,omitempty"`
 }
 

@@ -69,9 +69,10 @@ func Run(ctx context.Context, opts Options) error {
 	opts.defaults()
 	log := opts.Logger
 
+	var cnfs []inventory.CNF
 	if opts.Packages != "" {
-		cnfs, err := inventory.Load(opts.Packages)
-		if err != nil {
+		var err error
+		if cnfs, err = inventory.Load(opts.Packages); err != nil {
 			return fmt.Errorf("inventory: %w", err)
 		}
 		log.Info("inventory loaded", "dir", opts.Packages, "cnfs", len(cnfs))
@@ -80,7 +81,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := os.MkdirAll(opts.Data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	storeOpts := store.Options{Now: opts.Now}
+	storeOpts := store.Options{Now: opts.Now, Logger: log}
 	if r := opts.Config.Store.Retention; r != "" {
 		storeOpts.Retention, _ = time.ParseDuration(r) // LoadConfig checked it
 	}
@@ -89,9 +90,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("open the event store: %w", err)
 	}
 	defer events.Close()
-	retention, stopRetention := context.WithCancel(context.Background())
-	defer stopRetention()
-	go func() { _ = events.Run(retention) }() // prunes past the retention until Close
+	go func() { _ = events.Run(context.Background()) }() // prunes past the retention until Close
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -116,7 +115,13 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("VES listener: %w", err)
 	}
-	reports := kpm.New(kpm.Options{Registerer: reg, Logger: log, Now: opts.Now})
+	background, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
+	connected, err := startRIC(background, opts.Config.RIC, cnfs, reg, log)
+	if err != nil {
+		return err
+	}
+	reports := kpm.New(kpm.Options{Registerer: reg, Logger: log, Now: opts.Now, Connected: connected})
 
 	mux := http.NewServeMux()
 	listener.Register(mux)

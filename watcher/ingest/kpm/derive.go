@@ -176,7 +176,7 @@ func (in *Ingester) view(id string, n *node, now time.Time, full bool, pick pick
 		Cells:      make(map[string]CellWindow, len(n.cells)),
 		LastUpdate: time.Unix(0, n.newest).UTC(),
 	}
-	nw.Stale = now.Sub(nw.LastUpdate) > in.staleness
+	nw.Stale = now.Sub(nw.LastUpdate) > in.staleness || in.disconnected(id)
 
 	var (
 		node   derived
@@ -215,4 +215,13 @@ func (in *Ingester) view(id string, n *node, now time.Time, full bool, pick pick
 	}
 	nw.Metrics = node.metrics()
 	return nw, true
+}
+
+// disconnected says the node is known not to be connected over E2.
+func (in *Ingester) disconnected(nodeID string) bool {
+	if in.connected == nil {
+		return false
+	}
+	connected, known := in.connected(nodeID)
+	return known && !connected
 }

@@ -35,6 +35,10 @@ type Options struct {
 	// MaxBodyBytes bounds a push body (default 4 MiB); larger bodies get
 	// 413.
 	MaxBodyBytes int64
+	// Connected, when set, is the E2 connection state of a node (e2mgr's
+	// view): a node known not to be CONNECTED is stale whatever the age of
+	// its samples.
+	Connected func(nodeID string) (connected, known bool)
 }
 
 // Ingester aggregates E2SM-KPM reports into per-cell windows and derives
@@ -45,6 +49,7 @@ type Ingester struct {
 	log                          *slog.Logger
 	now                          func() time.Time
 	window, staleness, retention time.Duration
+	connected                    func(nodeID string) (connected, known bool)
 	maxBody                      int64
 
 	state *shards
@@ -63,6 +68,7 @@ func New(opts Options) *Ingester {
 		now:       opts.Now,
 		window:    opts.Window,
 		staleness: opts.Staleness,
+		connected: opts.Connected,
 		retention: opts.Retention,
 		maxBody:   opts.MaxBodyBytes,
 		state:     newShards(),

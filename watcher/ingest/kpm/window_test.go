@@ -1,6 +1,8 @@
 package kpm
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
 	"fmt"
 	"math"
 	"sync"
@@ -296,5 +298,30 @@ func TestConcurrentUse(t *testing.T) {
 	for g := range 4 {
 		_, ok := in.Snapshot(fmt.Sprintf("gnb-%d", g))
 		require.True(t, ok)
+	}
+}
+
+// TestANodeNotConnectedOverE2IsStale: e2mgr's view overrides fresh samples.
+func TestANodeNotConnectedOverE2IsStale(t *testing.T) {
+	tests := []struct {
+		name             string
+		connected, known bool
+		stale            bool
+	}{
+		{"connected", true, true, false},
+		{"known and disconnected", false, true, true},
+		{"unknown to e2mgr: only the age decides", false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock(0)
+			in := New(Options{Registerer: prometheus.NewRegistry(), Now: clk.Now,
+				Connected: func(string) (bool, bool) { return tt.connected, tt.known }})
+			in.Ingest([]model.KPMReport{prbReport("c1", 0, 50)})
+			clk.at(5 * time.Second)
+			nw, ok := in.Snapshot("gnb-001")
+			require.True(t, ok)
+			require.Equal(t, tt.stale, nw.Stale)
+		})
 	}
 }
