@@ -114,20 +114,20 @@ func BenchmarkVESLoopback(b *testing.B) {
 
 	// Many producers at once, as a collector sees them: a commit (one fsync)
 	// acknowledges every event that arrived while the previous one ran.
-	const clients = 256
 	for _, c := range []struct {
 		name, path string
 		body       []byte
 		requests   int
 		perRequest int
+		clients    int
 	}{
-		{"single", "/eventListener/v7", event, 20000, 1},
-		{"batch100", "/eventListener/v7/eventBatch", batch.Bytes(), 600, 100},
+		{"single", "/eventListener/v7", event, 20000, 1, 256},
+		{"batch100", "/eventListener/v7/eventBatch", batch.Bytes(), 600, 100, 16},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				nephoran, nephoranP99 := load(b, base+c.path, c.body, c.requests, clients)
-				plain, plainP99 := load(b, bare.URL, c.body, c.requests, clients)
+				nephoran, nephoranP99 := load(b, base+c.path, c.body, c.requests, c.clients)
+				plain, plainP99 := load(b, bare.URL, c.body, c.requests, c.clients)
 				b.ReportMetric(nephoran*float64(c.perRequest), "events/s")
 				b.ReportMetric(float64(nephoranP99.Microseconds())/1000, "p99-ms")
 				b.ReportMetric(plain*float64(c.perRequest), "bare-events/s")
