@@ -30,7 +30,7 @@ bench: build tools ## Run the benchmarks (figures go to docs/benchmarks.md)
 
 .PHONY: render
 render: build ## Re-render every blueprint in place with nephoran render
-	$(BIN)/nephoran render blueprints/*/
+	$(BIN)/nephoran render $(dir $(wildcard blueprints/*/Kptfile))
 
 .PHONY: demo
 demo: build ## Render the blueprints on a scratch copy, apply a scale-out intent to the UPF, and show the diff

@@ -13,7 +13,7 @@ cd "$work"
 git init -q && git add -A && git -c user.name=demo -c user.email=demo@example.com commit -qm "blueprints as committed"
 
 echo "== 1. nephoran render: every blueprint re-renders to exactly what is committed"
-"$nephoran" render blueprints/*/ >/dev/null
+"$nephoran" render $(dirname blueprints/*/Kptfile) >/dev/null
 if [ -n "$(git status --porcelain)" ]; then git status --short; echo "blueprints are not rendered as committed" >&2; exit 1; fi
 echo "   no file changed"
 

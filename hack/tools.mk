@@ -1,6 +1,7 @@
 # hack/tools.mk: builds or installs the real external tools the test suite
-# runs (kpt, kustomize, kube-apiserver, etcd) and copies upstream CRDs, all
-# into bin/ (gitignored). Include it from the main Makefile, or run it alone:
+# runs (kpt, kustomize, kube-apiserver, etcd, prometheus/promtool) and copies
+# upstream CRDs, all into bin/ (gitignored). Include it from the main
+# Makefile, or run it alone:
 #
 #	make -f hack/tools.mk tools
 #
@@ -10,7 +11,8 @@
 # module's go.mod. Cold (empty Go build cache, 2 cores) / warm times seen here:
 # kpt ~1.5-2.5 min / ~1 s, kustomize ~20-60 s / ~1 s, kube-apiserver ~3.5 min
 # alone (9 min beside other builds; ~2.2 GB RAM) / ~1.5 s, etcd ~30-50 s /
-# ~1 s, CRDs ~1 s (module download) / <1 s.
+# ~1 s, CRDs ~1 s (module download) / <1 s, prometheus (Debian package,
+# apt-get) ~10-20 s / <1 s.
 
 # Keep the including Makefile's default goal: targets here must not become it.
 _tools_mk_default_goal := $(.DEFAULT_GOAL)
@@ -25,7 +27,7 @@ KUSTOMIZE_VERSION := v5.7.1
 TOOLS_GO := GOWORK=off GOFLAGS=-buildvcs=false go
 
 .PHONY: tools
-tools: $(TOOLS_BIN)/kpt $(TOOLS_BIN)/kustomize $(TOOLS_BIN)/kube-apiserver $(TOOLS_BIN)/etcd $(TOOLS_BIN)/crds/.done ## Build or install the real tools the tests use (kpt, kustomize, kube-apiserver, etcd, upstream CRDs)
+tools: $(TOOLS_BIN)/kpt $(TOOLS_BIN)/kustomize $(TOOLS_BIN)/kube-apiserver $(TOOLS_BIN)/etcd $(TOOLS_BIN)/crds/.done $(TOOLS_BIN)/prometheus ## Build or install the real tools the tests use (kpt, kustomize, kube-apiserver, etcd, prometheus, upstream CRDs)
 
 # `go build -o` leaves an up-to-date binary untouched, hence the touch: it
 # makes the binary newer than its prerequisites so make skips it next time.
@@ -47,6 +49,14 @@ $(TOOLS_BIN)/kustomize: $(TOOLS_HACK)/tools.mk
 
 $(TOOLS_BIN)/crds/.done: $(TOOLS_HACK)/fetch-crds.sh
 	$(TOOLS_HACK)/fetch-crds.sh $(TOOLS_BIN)/crds
+
+# Prometheus and promtool come from the Debian package (installed when
+# /usr/bin/prometheus is missing) and are symlinked into bin/. make reads a
+# symlink's mtime through the link (the packaged binary's, older than any
+# script), so the script is an order-only prerequisite: it runs when the link
+# is missing or dangles (package removed), and a rerun does nothing.
+$(TOOLS_BIN)/prometheus: | $(TOOLS_HACK)/prometheus.sh
+	$(TOOLS_HACK)/prometheus.sh $(TOOLS_BIN)
 
 # Run alone (make -f hack/tools.mk), `tools` stays the default goal.
 ifneq ($(words $(MAKEFILE_LIST)),1)

@@ -8,6 +8,7 @@ import (
 
 	nephv1 "github.com/nephoran/nephoran/api/v1"
 	"github.com/nephoran/nephoran/watcher/auth"
+	"github.com/nephoran/nephoran/watcher/ingest/kpm/promsource"
 )
 
 // Config is the optional YAML file of `nephoran watch --config`. Flags given
@@ -21,6 +22,7 @@ type Config struct {
 	Webhook  WebhookConfig `json:"webhook,omitempty"`
 	Auth     auth.Config   `json:"auth,omitempty"`
 	RIC      RICConfig     `json:"ric,omitempty"`
+	KPM      KPMConfig     `json:"kpm,omitempty"`
 	Store    StoreConfig   `json:"store,omitempty"`
 }
 
@@ -70,6 +72,45 @@ type StoreConfig struct {
 	Retention string `json:"retention,omitempty"`
 }
 
+// KPMConfig configures the KPM sources besides the push endpoint.
+type KPMConfig struct {
+	// Prometheus pulls KPM measurements from a Prometheus server that
+	// scrapes a kpimon-style exporter.
+	Prometheus *PrometheusPull `json:"prometheus,omitempty"`
+}
+
+// PrometheusPull is one instant PromQL query per measurement, polled on an
+// interval; each sample's labels name its E2 node and cell.
+type PrometheusPull struct {
+	URL      string      `json:"url"`
+	Interval string      `json:"interval"`
+	Queries  []PromQuery `json:"queries"`
+}
+
+// PromQuery maps one PromQL query to a TS 28.552 measurement.
+type PromQuery struct {
+	Measurement string `json:"measurement"`
+	PromQL      string `json:"promql"`
+	NodeLabel   string `json:"nodeLabel"`
+	CellLabel   string `json:"cellLabel"`
+}
+
+// source converts the pull settings to the promsource package's.
+func (p PrometheusPull) source() (promsource.Config, error) {
+	d, err := time.ParseDuration(p.Interval)
+	if err != nil || d <= 0 {
+		return promsource.Config{}, fmt.Errorf("kpm.prometheus.interval: %q is not a positive Go duration such as 15s", p.Interval)
+	}
+	c := promsource.Config{URL: p.URL, Interval: d}
+	for _, q := range p.Queries {
+		c.Queries = append(c.Queries, promsource.Query{Measurement: q.Measurement, PromQL: q.PromQL, NodeLabel: q.NodeLabel, CellLabel: q.CellLabel})
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("kpm.prometheus: %w", err)
+	}
+	return c, nil
+}
+
 // LoadConfig reads and checks a config file.
 func LoadConfig(path string) (Config, error) {
 	var c Config
@@ -90,6 +131,11 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if err := c.Auth.Validate(); err != nil {
 		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	if p := c.KPM.Prometheus; p != nil {
+		if _, err := p.source(); err != nil {
+			return c, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	return c, nil
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/nephoran/nephoran/watcher/auth"
 	"github.com/nephoran/nephoran/watcher/ingest/kpm"
+	"github.com/nephoran/nephoran/watcher/ingest/kpm/promsource"
 	"github.com/nephoran/nephoran/watcher/ingest/ves"
 	"github.com/nephoran/nephoran/watcher/inventory"
 	"github.com/nephoran/nephoran/watcher/store"
@@ -122,6 +123,14 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	reports := kpm.New(kpm.Options{Registerer: reg, Logger: log, Now: opts.Now, Connected: connected})
+	if p := opts.Config.KPM.Prometheus; p != nil {
+		src, err := p.source()
+		if err != nil {
+			return err
+		}
+		src.Logger = log
+		go func() { _ = promsource.Run(background, src, reports.Ingest) }()
+	}
 
 	mux := http.NewServeMux()
 	listener.Register(mux)

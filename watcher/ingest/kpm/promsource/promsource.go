@@ -1,28 +1,3 @@
-// Package promsource is the KPM stage's Prometheus pull: for E2 nodes whose
-// measurements reach Prometheus through a kpimon-style exporter rather than
-// the push endpoint, it evaluates one PromQL query per 3GPP TS 28.552
-// measurement at a fixed interval through the Prometheus HTTP API
-// (GET /api/v1/query) and hands the results to the KPM ingester as
-// model.KPMReport values:
-//
-//	exporter --scrape--> Prometheus <--/api/v1/query-- promsource.Run --ingest--> (*kpm.Ingester).Ingest
-//
-// Each query's samples are mapped to an E2 node and cell by two of their
-// labels (Query.NodeLabel, Query.CellLabel, e.g. "gnb" and "cell"). One poll
-// evaluates every query at the same instant T and builds one report per
-// (node, cell) carrying one Measurement per query that had a sample for it,
-// with CollectStart = T - Interval and GranularityPeriod = Interval. A
-// sample without the node or cell label, a NaN (no value) and a second
-// sample for the same (node, cell, measurement) are left out and logged:
-// aggregate in the PromQL (`sum by (gnb, cell) (...)`) when the exporter has
-// several series per cell.
-//
-// Failures (Prometheus unreachable, an HTTP or PromQL error, a result that
-// is not a vector) are logged and the next poll is delayed with exponential
-// backoff, Interval x 2^n capped at MaxBackoff; the queries that did answer
-// are still ingested. Run never gives up while its context lives. The
-// package sits beside the push decoder: it imports only model and knows
-// nothing of windows or rules.
 package promsource
 
 import (
@@ -105,9 +80,9 @@ func (c *Config) check() error {
 			return fmt.Errorf("queries[%d].measurement: %q is pulled twice", i, q.Measurement)
 		case strings.TrimSpace(q.PromQL) == "":
 			return fmt.Errorf("queries[%d].promql: required", i)
-		case !model.LabelName(q.NodeLabel).IsValid():
+		case !model.LabelName(q.NodeLabel).IsValidLegacy():
 			return fmt.Errorf("queries[%d].nodeLabel: %q is not a label name", i, q.NodeLabel)
-		case !model.LabelName(q.CellLabel).IsValid():
+		case !model.LabelName(q.CellLabel).IsValidLegacy():
 			return fmt.Errorf("queries[%d].cellLabel: %q is not a label name", i, q.CellLabel)
 		}
 		seen[q.Measurement] = true
@@ -315,4 +290,11 @@ func (p *poller) query(ctx context.Context, promql string, at time.Time) (model.
 		return nil, fmt.Errorf("decode the vector: %w", err)
 	}
 	return vec, nil
+}
+
+// Validate reports the first thing wrong with the configuration, naming the
+// field, as Run would before polling; callers use it to refuse a bad config
+// at startup.
+func (c Config) Validate() error {
+	return c.check()
 }

@@ -199,7 +199,10 @@ func TestRunRefusesABadConfigNamingTheField(t *testing.T) {
 		{"bad label", `queries[0].cellLabel: "cell-id" is not a label name`, promsource.Config{URL: "http://p:9090", Interval: time.Second, Queries: []promsource.Query{{Measurement: "m", PromQL: "x", NodeLabel: "a", CellLabel: "cell-id"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := promsource.Run(context.Background(), tc.cfg, func([]model.KPMReport) { t.Error("ingest called") })
+			// A config that passes would poll until the context ends.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := promsource.Run(ctx, tc.cfg, func([]model.KPMReport) { t.Error("ingest called") })
 			require.ErrorContains(t, err, tc.want)
 			require.NotContains(t, err.Error(), "pw@")
 		})
