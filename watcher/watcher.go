@@ -147,13 +147,20 @@ func Run(ctx context.Context, opts Options) error {
 		fmt.Fprintln(w, "ok")
 	})
 
+	return serve(ctx, opts, mux, authn.Mode(), tlsConfig)
+}
+
+// serve runs the HTTP server on opts.Listen until ctx is done, then shuts
+// it down within opts.ShutdownTimeout.
+func serve(ctx context.Context, opts Options, handler http.Handler, mode auth.Mode, tlsConfig *tls.Config) error {
+	log := opts.Logger
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		switch {
-		case authn.Mode() == auth.ModeNone:
+		case mode == auth.ModeNone:
 			log.Warn("listening beyond loopback without authentication: anyone who reaches this address can post events", "addr", ln.Addr().String())
 		case tlsConfig == nil:
 			log.Warn("listening beyond loopback with Basic auth over plain HTTP: credentials cross the network in clear text", "addr", ln.Addr().String())
@@ -163,7 +170,7 @@ func Run(ctx context.Context, opts Options) error {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
