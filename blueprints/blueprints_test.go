@@ -21,14 +21,18 @@ import (
 	"github.com/nephoran/nephoran/pipeline"
 )
 
-// blueprints lists the blueprint packages (directories holding a Kptfile).
+// blueprints lists the NF blueprint packages: directories holding a Kptfile
+// and the cnf.yaml that render-cnf renders. The watcher's own deployment
+// package (nephoran-watcher, no cnf.yaml) is tested in watcher_test.go.
 func blueprints(t *testing.T) []string {
 	t.Helper()
 	var dirs []string
 	entries, err := os.ReadDir(".")
 	require.NoError(t, err)
 	for _, e := range entries {
-		if _, err := os.Stat(filepath.Join(e.Name(), pipeline.KptfileName)); err == nil {
+		_, kf := os.Stat(filepath.Join(e.Name(), pipeline.KptfileName))
+		_, cnf := os.Stat(filepath.Join(e.Name(), "cnf.yaml"))
+		if kf == nil && cnf == nil {
 			dirs = append(dirs, e.Name())
 		}
 	}

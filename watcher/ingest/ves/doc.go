@@ -48,6 +48,8 @@
 //
 // Files: listener.go (HTTP, Sink, Options), decode.go (one-pass JSON decode
 // that keeps each event's bytes), validate.go (schema and collector rules),
+// fastpath.go (strict mode's fast accept path: the schema compiled to Go
+// checks that only ever accept; anything else goes to the library),
 // lenient.go (lenient mode), webhook.go (the HMAC webhook), errors.go (the
 // spec's error bodies), metrics.go (every Prometheus family).
 package ves

@@ -57,6 +57,10 @@ type validator struct {
 	header, event *jsonschema.Schema
 	domains       map[string]bool // the schema's commonEventHeader.domain enum
 	printer       *message.Printer
+	// fast is the strict-mode fast accept path (fastpath.go): when it says a
+	// body is certainly valid the library is skipped; otherwise the library
+	// decides and words the refusal. nil turns it off (tests compare both).
+	fast *fastValidator
 }
 
 // newValidator compiles the embedded schema (draft-04, format assertions on).
@@ -81,6 +85,9 @@ func newValidator() (*validator, error) {
 		}
 	}
 	if v.domains, err = schemaDomains(doc); err != nil {
+		return nil, err
+	}
+	if v.fast, err = newFastValidator(doc); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -142,8 +149,10 @@ func (v *validator) validateLenient(ep endpoint, body []byte) checked {
 // collector's order: JSON, envelope, schema, stndDefinedNamespace, batch
 // consistency. Strict mode validates the whole body against the schema;
 // lenient mode normalizes and validates each event's commonEventHeader
-// only (see lenient.go). It never panics and its work is linear in
-// len(body).
+// only (see lenient.go). In strict mode a body the fast path (fastpath.go)
+// finds certainly valid skips the library; every other body is validated by
+// the library, which words any refusal. It never panics and its work is
+// linear in len(body).
 func (v *validator) check(ep endpoint, body []byte, lenient bool) checked {
 	doc, err := decode(body)
 	if err != nil {
@@ -162,9 +171,12 @@ func (v *validator) check(ep endpoint, body []byte, lenient bool) checked {
 			out.err = e
 			return out
 		}
-	} else if verr := v.schema.Validate(doc.value); verr != nil {
-		out.err = schemaError(verr, v.printer)
-		return out
+	} else if !v.fast.accepts(doc.value) {
+		// Not certainly valid: the library decides and words any refusal.
+		if verr := v.schema.Validate(doc.value); verr != nil {
+			out.err = schemaError(verr, v.printer)
+			return out
+		}
 	}
 	if doc.hasEventList && len(doc.events) == 0 {
 		out.err = errEnvelope("/eventList", "must hold at least one event")
