@@ -19,6 +19,11 @@ help: ## List the targets
 build: ## Build bin/nephoran and the function binaries (bin/render-cnf, bin/apply-intent, bin/validate-cnf)
 	$(GO) build -o $(BIN)/ ./cmd/...
 
+.PHONY: generate
+generate: $(BIN)/controller-gen ## Regenerate the CRDs in config/crd/ from the api/v1 types (controller-gen)
+	rm -f config/crd/nephoran.com_*.yaml
+	$(BIN)/controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd
+
 .PHONY: test
 test: build tools ## Run every test: unit, golden, real kpt, kustomize and kube-apiserver (what CI runs)
 	$(GO) vet ./...

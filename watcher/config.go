@@ -18,6 +18,7 @@ type Config struct {
 	Listen   string        `json:"listen,omitempty"`
 	Data     string        `json:"data,omitempty"`
 	Packages string        `json:"packages,omitempty"`
+	Rules    string        `json:"rules,omitempty"`
 	VES      VESConfig     `json:"ves,omitempty"`
 	Webhook  WebhookConfig `json:"webhook,omitempty"`
 	Auth     auth.Config   `json:"auth,omitempty"`
@@ -70,6 +71,10 @@ func (w WebhookConfig) Secret() ([]byte, error) {
 type StoreConfig struct {
 	// Retention is a Go duration; default 168h (7 days).
 	Retention string `json:"retention,omitempty"`
+	// KPMRetention keeps recorded KPM reports (for `nephoran trace
+	// export`) this long; a Go duration, default 24h (volume: 10k cells
+	// reporting every second are ~250 GB a day).
+	KPMRetention string `json:"kpmRetention,omitempty"`
 }
 
 // KPMConfig configures the KPM sources besides the push endpoint.
@@ -124,6 +129,11 @@ func LoadConfig(path string) (Config, error) {
 	if c.Store.Retention != "" {
 		if d, err := time.ParseDuration(c.Store.Retention); err != nil || d <= 0 {
 			return c, fmt.Errorf("%s: store.retention: %q is not a positive Go duration such as 168h", path, c.Store.Retention)
+		}
+	}
+	if c.Store.KPMRetention != "" {
+		if d, err := time.ParseDuration(c.Store.KPMRetention); err != nil || d <= 0 {
+			return c, fmt.Errorf("%s: store.kpmRetention: %q is not a positive Go duration such as 24h", path, c.Store.KPMRetention)
 		}
 	}
 	if c.VES.MaxBodyBytes < 0 {

@@ -20,9 +20,10 @@ func TestLoadConfig(t *testing.T) {
 		name, body, wantErr string
 	}{
 		{name: "empty file is the default", body: ""},
-		{name: "every section", body: "listen: 127.0.0.1:9990\nves: {lenient: true, maxBodyBytes: 1048576}\nstore: {retention: 72h}\nwebhook: {secretEnv: NEPHORAN_WEBHOOK_SECRET}\nauth: {mode: noAuth}\n"},
+		{name: "every section", body: "listen: 127.0.0.1:9990\nves: {lenient: true, maxBodyBytes: 1048576}\nstore: {retention: 72h, kpmRetention: 6h}\nrules: ./rules\nwebhook: {secretEnv: NEPHORAN_WEBHOOK_SECRET}\nauth: {mode: noAuth}\n"},
 		{name: "a misspelt key is named", body: "ves: {lenientt: true}\n", wantErr: "ves.lenientt"},
 		{name: "retention must be a duration", body: "store: {retention: a week}\n", wantErr: "store.retention"},
+		{name: "kpm retention must be a positive duration", body: "store: {kpmRetention: -1h}\n", wantErr: "store.kpmRetention"},
 		{name: "a prometheus pull", body: "kpm: {prometheus: {url: http://prometheus:9090, interval: 15s, queries: [{measurement: RRU.PrbUsedDl, promql: kpimon_prb_used_dl, nodeLabel: gnb, cellLabel: cell}]}}\n"},
 		{name: "the pull needs its interval", body: "kpm: {prometheus: {url: http://prometheus:9090, interval: soon, queries: [{measurement: RRU.PrbUsedDl, promql: x, nodeLabel: gnb, cellLabel: cell}]}}\n", wantErr: "kpm.prometheus.interval"},
 		{name: "the pull needs queries", body: "kpm: {prometheus: {url: http://prometheus:9090, interval: 15s}}\n", wantErr: "kpm.prometheus"},

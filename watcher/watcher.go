@@ -25,6 +25,7 @@ import (
 	"github.com/nephoran/nephoran/watcher/ingest/kpm/promsource"
 	"github.com/nephoran/nephoran/watcher/ingest/ves"
 	"github.com/nephoran/nephoran/watcher/inventory"
+	"github.com/nephoran/nephoran/watcher/model"
 	"github.com/nephoran/nephoran/watcher/store"
 )
 
@@ -36,6 +37,9 @@ type Options struct {
 	Data string
 	// Packages, when set, is the directory whose CNFDeployments are the inventory.
 	Packages string
+	// Rules is the rule directory, hot-reloaded (default ./rules; a missing
+	// directory is an empty rule set).
+	Rules string
 	// Config holds the settings of the optional config file.
 	Config Config
 	Logger *slog.Logger
@@ -52,6 +56,9 @@ func (o *Options) defaults() {
 	}
 	if o.Data == "" {
 		o.Data = "data"
+	}
+	if o.Rules == "" {
+		o.Rules = "rules"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -86,6 +93,9 @@ func Run(ctx context.Context, opts Options) error {
 	if r := opts.Config.Store.Retention; r != "" {
 		storeOpts.Retention, _ = time.ParseDuration(r) // LoadConfig checked it
 	}
+	if r := opts.Config.Store.KPMRetention; r != "" {
+		storeOpts.KPMRetention, _ = time.ParseDuration(r)
+	}
 	events, err := store.Open(ctx, opts.Data, storeOpts)
 	if err != nil {
 		return fmt.Errorf("open the event store: %w", err)
@@ -95,6 +105,16 @@ func Run(ctx context.Context, opts Options) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "store_kpm_reports_dropped_total", ConstLabels: prometheus.Labels{"reason": "queue_full"},
+			Help: "KPM reports not recorded for trace export, by reason (queue_full: the store's writer fell behind; write_failed: a batch failed).",
+		}, func() float64 { return float64(events.Stats().KPMDropped) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "store_kpm_reports_dropped_total", ConstLabels: prometheus.Labels{"reason": "write_failed"},
+			Help: "KPM reports not recorded for trace export, by reason (queue_full: the store's writer fell behind; write_failed: a batch failed).",
+		}, func() float64 { return float64(events.Stats().KPMWriteFailed) }),
+	)
 
 	authn, err := auth.New(opts.Config.Auth)
 	if err != nil {
@@ -108,27 +128,48 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	listener, err := ves.New(ves.Options{
-		Sink: events, Registerer: reg, Logger: log, Now: opts.Now,
-		MaxBodyBytes: opts.Config.VES.MaxBodyBytes, Lenient: opts.Config.VES.Lenient,
-		Auth: authn, WebhookSecret: secret,
-	})
-	if err != nil {
-		return fmt.Errorf("VES listener: %w", err)
-	}
 	background, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
 	connected, err := startRIC(background, opts.Config.RIC, cnfs, reg, log)
 	if err != nil {
 		return err
 	}
-	reports := kpm.New(kpm.Options{Registerer: reg, Logger: log, Now: opts.Now, Connected: connected})
+	reports := kpm.New(kpm.Options{Registerer: reg, Logger: log, Now: opts.Now, Connected: connected, Record: events.RecordKPM})
+	plan, err := newPlanner(ctx, plannerOptions{
+		rulesDir: opts.Rules, cnfs: cnfs, windows: reports, store: events,
+		metrics: newPlannerMetrics(reg), log: log, now: opts.Now,
+	})
+	if err != nil {
+		return err
+	}
+	// The loop stops before the store closes (defers run in reverse).
+	loopCtx, stopLoop := context.WithCancel(context.Background())
+	plan.start(loopCtx, opts.Rules)
+	defer plan.wait()
+	defer stopLoop()
+
+	// An accepted event is durable first, then decided on.
+	sink := ves.SinkFunc(func(ctx context.Context, evs []model.Event) error {
+		if err := events.Append(ctx, evs); err != nil {
+			return err
+		}
+		return plan.observe(ctx, evs)
+	})
+	listener, err := ves.New(ves.Options{
+		Sink: sink, Registerer: reg, Logger: log, Now: opts.Now,
+		MaxBodyBytes: opts.Config.VES.MaxBodyBytes, Lenient: opts.Config.VES.Lenient,
+		Auth: authn, WebhookSecret: secret,
+	})
+	if err != nil {
+		return fmt.Errorf("VES listener: %w", err)
+	}
 	if p := opts.Config.KPM.Prometheus; p != nil {
 		src, err := p.source()
 		if err != nil {
 			return err
 		}
 		src.Logger = log
+		src.Registerer = reg
 		go func() { _ = promsource.Run(background, src, reports.Ingest) }()
 	}
 
@@ -137,11 +178,18 @@ func Run(ctx context.Context, opts Options) error {
 	reports.Register(mux)
 	// The event query API sits behind the same authentication as ingest.
 	mux.Handle("GET "+store.QueryPath, authn.Require(events.QueryHandler(), ves.DenyAuth))
+	mux.Handle("GET "+store.DecisionsPath, authn.Require(events.DecisionsHandler(), ves.DenyAuth))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := events.Ping(r.Context()); err != nil {
 			http.Error(w, "event store: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		// A failed rule reload leaves the last good set running: still
+		// ready, with the detail.
+		if err := plan.status(); err != nil {
+			fmt.Fprintln(w, "ok;", err)
 			return
 		}
 		fmt.Fprintln(w, "ok")

@@ -23,6 +23,14 @@ var Actions = []Action{ActionScaleOut, ActionScaleIn, ActionScaleTo, ActionMigra
 
 // CNFIntent is one requested change to one CNFDeployment. Its metadata.name is
 // the intent id. It is the functionConfig of apply-intent.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Namespaced,shortName=cnfi,categories=nephoran
+// +kubebuilder:printcolumn:name="Target",type=string,JSONPath=`.spec.target`
+// +kubebuilder:printcolumn:name="Action",type=string,JSONPath=`.spec.action`
+// +kubebuilder:printcolumn:name="Source",type=string,JSONPath=`.spec.source`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.spec.reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type CNFIntent struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -31,14 +39,24 @@ type CNFIntent struct {
 }
 
 // CNFIntentSpec says what to change, why, and on whose behalf.
+//
+// +kubebuilder:validation:XValidation:rule="self.action != 'scale_to' || has(self.replicas)",message="scale_to needs replicas",fieldPath=".replicas"
+// +kubebuilder:validation:XValidation:rule="self.action == 'scale_to' || !has(self.replicas)",message="replicas is only for scale_to",fieldPath=".replicas"
+// +kubebuilder:validation:XValidation:rule="self.action != 'migrate' || (has(self.avoid) && ((has(self.avoid.nodes) && size(self.avoid.nodes) > 0) || (has(self.avoid.sites) && size(self.avoid.sites) > 0)))",message="migrate needs avoid.nodes or avoid.sites",fieldPath=".avoid"
 type CNFIntentSpec struct {
 	// Target is the name of the CNFDeployment to change.
+	// +kubebuilder:validation:MinLength=1
 	Target string `json:"target"`
 	// Action is the change.
+	// +kubebuilder:validation:Enum=scale_out;scale_in;scale_to;migrate;restart
 	Action Action `json:"action"`
 	// Delta is the step of scale_out and scale_in; 0 means 1.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
 	Delta int32 `json:"delta,omitempty"`
 	// Replicas is the absolute count of scale_to.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
 	// Avoid lists the nodes and sites a migrate moves away from.
 	Avoid *Avoid `json:"avoid,omitempty"`
@@ -50,8 +68,15 @@ type CNFIntentSpec struct {
 	CorrelationID string `json:"correlationId,omitempty"`
 	// At is the RFC 3339 time of the intent; when set it is the -at stamp, so
 	// goldens and retries are reproducible.
+	// +kubebuilder:validation:Format=date-time
+	// +optional
 	At string `json:"at,omitempty"`
-	// Evidence is free-form: metric window values, VES event ids.
+	// Evidence is free-form: metric window values, VES event ids. Its
+	// values are any JSON, so the CRD keeps them unpruned and untyped.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +optional
 	Evidence map[string]json.RawMessage `json:"evidence,omitempty"`
 }
 

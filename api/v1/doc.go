@@ -6,6 +6,13 @@
 // error that names its full path, so a typo in a package never passes silently.
 // Validate methods return field.ErrorList values whose paths are the leaf fields
 // (spec.scaling.minReplicas), which the functions turn into kpt results.
+//
+// The same types are served as CustomResourceDefinitions for clusters that
+// keep them in the API: the +kubebuilder markers on them are read by
+// controller-gen (`make generate`), which writes config/crd/. No DeepCopy
+// methods are generated: nothing here is registered in a runtime.Scheme.
+//
+// +groupName=nephoran.com
 package v1
 
 // Group and Version of every kind in this package.

@@ -63,6 +63,7 @@ const MetricSourceKPM = "kpm"
 // +kubebuilder:printcolumn:name="Action",type=string,JSONPath=`.spec.action`
 // +kubebuilder:printcolumn:name="Condition",type=string,JSONPath=`.spec.condition`
 // +kubebuilder:printcolumn:name="Priority",type=integer,JSONPath=`.spec.priority`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type AutomationRule struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -72,7 +73,7 @@ type AutomationRule struct {
 
 // AutomationRuleSpec is a metric rule.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not exceed maxReplicas"
+// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not exceed maxReplicas",fieldPath=".minReplicas"
 type AutomationRuleSpec struct {
 	// MetricSource is where the metrics come from; only kpm.
 	// +kubebuilder:validation:Enum=kpm
@@ -94,6 +95,7 @@ type AutomationRuleSpec struct {
 	Replicas *int32 `json:"replicas,omitempty"`
 	// Cooldown is how long after a decision the same (CNF, action) waits (a Go
 	// duration such as 300s; default 5m).
+	// +kubebuilder:validation:Pattern=`^(0|([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+)$`
 	// +optional
 	Cooldown string `json:"cooldown,omitempty"`
 	// MinReplicas and MaxReplicas bound scale_in and scale_out beside the
@@ -136,6 +138,7 @@ type AutomationRuleSpec struct {
 // +kubebuilder:printcolumn:name="Domain",type=string,JSONPath=`.spec.eventDomain`
 // +kubebuilder:printcolumn:name="Action",type=string,JSONPath=`.spec.action`
 // +kubebuilder:printcolumn:name="Priority",type=integer,JSONPath=`.spec.priority`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type FCAPSRule struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -180,6 +183,7 @@ type FCAPSRuleSpec struct {
 	Avoid *Avoid `json:"avoid,omitempty"`
 	// Cooldown is how long after a decision the same (CNF, action) waits (a Go
 	// duration such as 300s; default 5m).
+	// +kubebuilder:validation:Pattern=`^(0|([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+)$`
 	// +optional
 	Cooldown string `json:"cooldown,omitempty"`
 	// Priority decides between rules firing for the same CNF at once: the

@@ -19,7 +19,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: false,
 		Version:       pipeline.Version,
 	}
-	root.AddCommand(newRenderCommand(), newIntentCommand(), newValidateCommand(), newWatchCommand(), newHashPasswordCommand())
+	root.AddCommand(newRenderCommand(), newIntentCommand(), newValidateCommand(), newWatchCommand(), newReplayCommand(), newHashPasswordCommand(), newTraceCommand())
 	return root
 }
 

@@ -18,7 +18,9 @@ func newWatchCommand() *cobra.Command {
 		Long: `watch serves the VES Event Listener 7.2.1 (POST /eventListener/v7 and
 /eventListener/v7/eventBatch), E2SM-KPM report push (POST /api/v1/kpm/reports) and readout
 (GET /api/v1/metrics/e2/kpm/{nodeId}), the event query API (GET /api/v1/fcaps/events),
-/metrics, /healthz and /readyz on one HTTP server. A 202 means the event is on disk.`,
+the decision audit (GET /api/v1/decisions), /metrics, /healthz and /readyz on one HTTP
+server. A 202 means the event is on disk. Rules under --rules are evaluated on every
+accepted event and every closed 30 s KPM window; a change to them applies within 10 s.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if configPath != "" {
@@ -37,6 +39,9 @@ func newWatchCommand() *cobra.Command {
 				if !f.Changed("packages") && c.Packages != "" {
 					opts.Packages = c.Packages
 				}
+				if !f.Changed("rules") && c.Rules != "" {
+					opts.Rules = c.Rules
+				}
 			}
 			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 			return watcher.Run(cmd.Context(), opts)
@@ -46,6 +51,7 @@ func newWatchCommand() *cobra.Command {
 	f.StringVar(&opts.Listen, "listen", "127.0.0.1:9990", "address of the HTTP server")
 	f.StringVar(&opts.Data, "data", "./data", "state directory (created if missing)")
 	f.StringVar(&opts.Packages, "packages", "", "directory whose CNFDeployments are the inventory")
+	f.StringVar(&opts.Rules, "rules", "./rules", "directory of AutomationRule and FCAPSRule files, hot-reloaded (missing: no rules)")
 	f.StringVar(&configPath, "config", "", "optional YAML config (flags win over it)")
 	return cmd
 }

@@ -10,9 +10,10 @@ import (
 
 // PRBRamp writes the PRB ramp scenario of testdata/traces/prb-ramp.jsonl:
 // one E2 node (gnb-001) with two cells reporting every 10 s for 30 minutes;
-// PRB utilization 0.50, then 0.92 from minute 5 (a scale-out), 0.45 from
-// minute 11 (between the thresholds: the scale-out's clear condition), 0.20
-// from minute 16 (a scale-in) and 0.50 again from minute 26.
+// PRB utilization 0.50, then 0.92 from minute 5 (one scale-out; the
+// high load ends before its cooldown would let a second one through), 0.45
+// from minute 9 (between the thresholds: the scale-out's clear condition),
+// 0.20 from minute 14 (one scale-in) and 0.50 again from minute 20.
 func PRBRamp(w io.Writer) error {
 	return KPM{
 		Nodes: 1, CellsPerNode: 2, Step: 10 * time.Second, Duration: 30 * time.Minute,
@@ -20,11 +21,11 @@ func PRBRamp(w io.Writer) error {
 			switch {
 			case off < 5*time.Minute:
 				return 0.50
-			case off < 11*time.Minute:
+			case off < 9*time.Minute:
 				return 0.92
-			case off < 16*time.Minute:
+			case off < 14*time.Minute:
 				return 0.45
-			case off < 26*time.Minute:
+			case off < 20*time.Minute:
 				return 0.20
 			}
 			return 0.50

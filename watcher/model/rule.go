@@ -96,7 +96,7 @@ type TemplateView struct {
 	// AlertValue is thresholdCrossingAlertFields.alertValue as sent.
 	AlertValue string
 	// Value is the value that made a metric rule fire: the first metric
-	// its condition names, formatted as Go's strconv 'g' does.
+	// its condition names, to four significant digits (0.9194).
 	Value string
 	// CNF and Rule are names.
 	CNF  string

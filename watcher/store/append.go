@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nephoran/nephoran/watcher/model"
 )
@@ -57,12 +58,16 @@ type row struct {
 	raw                  string
 }
 
-// appendReq is one Append waiting for the writer.
+// appendReq is one Append or AppendDecisions waiting for the writer.
 type appendReq struct {
-	ctx  context.Context
-	rows []row
-	done chan error // buffered: the writer never blocks answering
+	ctx       context.Context
+	rows      []row
+	decisions []decisionRow
+	done      chan error // buffered: the writer never blocks answering
 }
+
+// size is how many rows the request inserts.
+func (r *appendReq) size() int { return len(r.rows) + len(r.decisions) }
 
 // Append stores events and returns once they are durable: committed in one
 // transaction and the write-ahead log fsync'ed. Concurrent calls share
@@ -80,19 +85,23 @@ func (s *Store) Append(ctx context.Context, events []model.Event) error {
 	if err != nil {
 		return err
 	}
-	req := &appendReq{ctx: ctx, rows: rows, done: make(chan error, 1)}
+	return s.send(ctx, &appendReq{ctx: ctx, rows: rows, done: make(chan error, 1)}, "append")
+}
+
+// send hands req to the writer and waits for its commit (see Append).
+func (s *Store) send(ctx context.Context, req *appendReq, op string) error {
 	select {
 	case s.reqs <- req:
 	case <-s.quit:
 		return ErrClosed
 	case <-ctx.Done():
-		return fmt.Errorf("append: %w", ctx.Err())
+		return fmt.Errorf("%s: %w", op, ctx.Err())
 	}
 	select {
 	case err := <-req.done:
 		return err
 	case <-ctx.Done():
-		return fmt.Errorf("append: %w", ctx.Err())
+		return fmt.Errorf("%s: %w", op, ctx.Err())
 	case <-s.writerDone:
 		// The writer answers every request it took before it exits.
 		select {
@@ -142,24 +151,83 @@ func (s *Store) rows(events []model.Event) ([]row, error) {
 }
 
 // writeLoop is the single writer: it takes a request, drains what else is
-// queued, commits the lot once and answers all of them. On Close it commits
-// what is still queued and exits.
+// queued, commits the lot once and answers all of them. It also writes the
+// KPM reports RecordKPM queued: a batch once kpmBatchRows wait, else
+// kpmFlushInterval after the first one arrived. Under load a batch of
+// appends and a KPM batch alternate, so an append waits behind at most one
+// KPM batch and the KPM queue still drains while appends keep coming. On
+// Close it commits what is still queued, writes the buffered reports and
+// exits.
 func (s *Store) writeLoop() {
 	defer close(s.writerDone)
+	flush := time.NewTimer(time.Hour)
+	flush.Stop()
+	var flushC <-chan time.Time // non-nil while flush is armed
+	kpmDue := false             // a KPM batch is to be written
 	for {
-		var first *appendReq
+		// Take stock of the KPM queue (RecordKPM's wake-ups only end an
+		// idle wait): a full batch is due now, a partial one when the
+		// flush timer fires.
 		select {
-		case first = <-s.reqs:
-		case <-s.quit:
-			for {
-				batch := s.drain(nil)
-				if len(batch) == 0 {
-					return
-				}
-				s.commit(batch)
+		case <-flushC:
+			flushC, kpmDue = nil, true
+		default:
+		}
+		if n := s.kpm.len(); n >= kpmBatchRows {
+			kpmDue = true
+		} else if n > 0 && flushC == nil && !kpmDue {
+			flush.Reset(kpmFlushInterval)
+			flushC = flush.C
+		}
+
+		worked := false
+		select {
+		case first := <-s.reqs:
+			s.commit(s.drain([]*appendReq{first}))
+			worked = true
+		default:
+		}
+		if kpmDue {
+			kpmDue = false
+			s.writeKPM()
+			worked = true
+		}
+		if worked {
+			select {
+			case <-s.quit:
+				s.finish()
+				return
+			default:
+				continue
 			}
 		}
-		s.commit(s.drain([]*appendReq{first}))
+
+		select {
+		case first := <-s.reqs:
+			s.commit(s.drain([]*appendReq{first}))
+		case <-s.kpmWake:
+		case <-flushC:
+			flushC, kpmDue = nil, true
+		case <-s.quit:
+			s.finish()
+			return
+		}
+	}
+}
+
+// finish commits the appends still queued and writes the buffered KPM
+// reports; RecordKPM drops what comes later.
+func (s *Store) finish() {
+	for {
+		batch := s.drain(nil)
+		if len(batch) == 0 {
+			break
+		}
+		s.commit(batch)
+	}
+	s.kpm.close()
+	for s.kpm.len() > 0 {
+		s.writeKPM()
 	}
 }
 
@@ -168,13 +236,13 @@ func (s *Store) writeLoop() {
 func (s *Store) drain(batch []*appendReq) []*appendReq {
 	n := 0
 	for _, r := range batch {
-		n += len(r.rows)
+		n += r.size()
 	}
 	for n < maxBatchEvents {
 		select {
 		case r := <-s.reqs:
 			batch = append(batch, r)
-			n += len(r.rows)
+			n += r.size()
 		default:
 			return batch
 		}
@@ -200,28 +268,34 @@ func (s *Store) commit(batch []*appendReq) {
 	if s.beforeCommit != nil {
 		s.beforeCommit(len(live))
 	}
-	n, err := s.write(live)
+	events, decisions, err := s.write(live)
 	if err == nil {
 		s.transactions.Add(1)
-		s.events.Add(uint64(n))
+		s.events.Add(uint64(events))
+		s.decisions.Add(uint64(decisions))
 	}
 	for _, r := range live {
 		r.done <- err
 	}
 }
 
-func (s *Store) write(batch []*appendReq) (int, error) {
+// write inserts the rows of a batch in one transaction: events, then
+// decisions. It returns how many of each it committed.
+func (s *Store) write(batch []*appendReq) (events, decisions int, err error) {
 	// Not a caller's context: one caller giving up must not abort the
 	// transaction the others are waiting for.
 	ctx := context.Background()
+	if err := s.syncFull(ctx); err != nil {
+		return 0, 0, fmt.Errorf("append: %w", err)
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("append: begin: %w", err)
+		return 0, 0, fmt.Errorf("append: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 
 	args := s.args[:0]
-	pending, n := 0, 0
+	pending := 0
 	flush := func() error {
 		if pending == 0 {
 			return nil
@@ -229,7 +303,7 @@ func (s *Store) write(batch []*appendReq) (int, error) {
 		if _, err := tx.StmtContext(ctx, s.inserts[pending]).ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("append: insert %d events: %w", pending, err)
 		}
-		n += pending
+		events += pending
 		pending, args = 0, args[:0]
 		return nil
 	}
@@ -242,28 +316,77 @@ func (s *Store) write(batch []*appendReq) (int, error) {
 				w.startEpoch, w.lastEpoch, w.result, w.deviations, w.raw)
 			if pending++; pending == rowsPerInsert {
 				if err := flush(); err != nil {
-					return 0, err
+					return 0, 0, err
 				}
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	clear(args[:cap(args)]) // drop the references to the rows' strings
 	s.args = args[:0]
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("append: commit: %w", err)
+
+	var insertDecision *sql.Stmt
+	for _, r := range batch {
+		for i := range r.decisions {
+			if insertDecision == nil {
+				insertDecision = tx.StmtContext(ctx, s.decisionInsert)
+			}
+			d := &r.decisions[i]
+			if _, err := insertDecision.ExecContext(ctx,
+				d.decisionID, d.at, d.cnf, d.action, d.rule, d.reason,
+				d.suppressed, d.detail, d.correlationID, d.approval, d.intent); err != nil {
+				return 0, 0, fmt.Errorf("append decisions: insert decision %q: %w", d.decisionID, err)
+			}
+			decisions++
+		}
 	}
-	return n, nil
+	if err := tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("append: commit: %w", err)
+	}
+	return events, decisions, nil
 }
 
-// prepareInserts prepares the INSERTs of 1 to rowsPerInsert rows. They are
-// prepared up front: the write pool's single connection is busy inside the
-// writer's transactions.
-func prepareInserts(ctx context.Context, db *sql.DB) ([]*sql.Stmt, error) {
-	stmts := make([]*sql.Stmt, rowsPerInsert+1)
-	for n := 1; n <= rowsPerInsert; n++ {
+// syncFull makes sure the write connection commits with synchronous=FULL
+// again after a KPM batch (see writeKPM), before a commit whose callers
+// count on it being durable.
+func (s *Store) syncFull(ctx context.Context) error {
+	if !s.syncNormal {
+		return nil
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+		return fmt.Errorf("restore synchronous=FULL: %w", err)
+	}
+	s.syncNormal = false
+	return nil
+}
+
+// prepare prepares the writer's statements. They are prepared up front: the
+// write pool's single connection is busy inside the writer's transactions.
+func (s *Store) prepare(ctx context.Context) error {
+	var err error
+	if s.inserts, err = prepareInserts(ctx, s.w, insertSQL, rowsPerInsert); err != nil {
+		return err
+	}
+	if s.kpmInserts, err = prepareInserts(ctx, s.w, kpmInsertSQL, kpmRowsPerInsert); err != nil {
+		return err
+	}
+	if s.decisionInsert, err = s.w.PrepareContext(ctx, decisionInsertSQL); err != nil {
+		return fmt.Errorf("prepare insert of a decision: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) closeStmts() error {
+	return errors.Join(closeStmts(s.inserts), closeStmts(s.kpmInserts), closeStmts([]*sql.Stmt{s.decisionInsert}))
+}
+
+// prepareInserts prepares the INSERTs of 1 to max rows that insertSQL
+// returns, indexed by row count.
+func prepareInserts(ctx context.Context, db *sql.DB, insertSQL func(n int) string, max int) ([]*sql.Stmt, error) {
+	stmts := make([]*sql.Stmt, max+1)
+	for n := 1; n <= max; n++ {
 		st, err := db.PrepareContext(ctx, insertSQL(n))
 		if err != nil {
 			_ = closeStmts(stmts)

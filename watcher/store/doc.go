@@ -1,7 +1,8 @@
-// Package store is the watcher's durable audit of accepted VES events: an
+// Package store is the watcher's durable audit of accepted VES events and of
+// its decisions, and the record of KPM reports that trace export reads: an
 // embedded SQLite database (modernc.org/sqlite, no cgo) in the watcher's data
-// directory, a time-bounded retention, and the query API operators read it
-// through (GET /api/v1/fcaps/events).
+// directory, a time-bounded retention, and the query APIs operators read it
+// through (GET /api/v1/fcaps/events, GET /api/v1/decisions).
 //
 // # Where it sits
 //
@@ -46,6 +47,36 @@
 // adding latency. One Append is atomic: its events are all in one
 // transaction.
 //
+// # Decisions, KPM reports, traces
+//
+// AppendDecisions records the watcher's decisions and suppressions
+// (model.Decision) with the same durability as Append: its rows join the
+// writer's next group commit. Decisions pages them newest first like Query
+// (DecisionsHandler serves it), and RecentEvents and RecentDecisions return
+// what the watcher reads after a restart to rebuild its dedup and cooldown
+// state.
+//
+// RecordKPM is not on a durable path: KPM ingest acknowledges from memory.
+// It queues the reports in a bounded buffer (Options.KPMBuffer; what does
+// not fit is dropped and counted in Stats) and the same writer goroutine
+// writes them in batches between its group commits, at synchronous=NORMAL
+// (no fsync of their own; the next Append's commit syncs them). Appends go
+// first, so 10,000 reports a second do not delay the 202s
+// (BenchmarkAppendConcurrentWithKPM).
+//
+// ExportTrace writes the VES events and KPM reports of a time range as a
+// replay trace (JSON Lines, each signal as ingest takes it), merging both
+// tables in received-time order a chunk at a time; `nephoran trace export`
+// runs it on the store of a running watcher (WAL lets a second process read
+// while the watcher writes).
+//
+// # Schema
+//
+// PRAGMA user_version is the schema version; migrations holds one step per
+// version. Open applies the missing steps in one transaction (a version 1
+// database gains the decisions and kpm_reports tables in place), does
+// nothing to a current database, and refuses a newer one.
+//
 // # Queries, retention
 //
 // Query filters on source, domain, severity and a [since, until) range of
@@ -53,7 +84,9 @@
 // time, then by the autoincrement id, with an opaque keyset cursor holding
 // both. Retention (7 days by default) and since/until use model.Event's
 // ReceivedAt, never the producer's clock; Append never refuses an event for
-// its age, Prune removes it later. Run(ctx) is the background loop that
-// prunes at start and then every Options.PruneInterval; the watcher starts
-// it beside its other loops.
+// its age, Prune removes it later. Decisions are kept as long as events (by
+// their At), KPM reports for Options.KPMRetention (a day by default: at
+// 10,000 cells a second they are by far the largest table). Run(ctx) is the
+// background loop that prunes at start and then every
+// Options.PruneInterval; the watcher starts it beside its other loops.
 package store

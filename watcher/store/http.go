@@ -6,9 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	nephv1 "github.com/nephoran/nephoran/api/v1"
 	"github.com/nephoran/nephoran/watcher/model"
 )
 
@@ -46,21 +49,62 @@ func (e *paramError) Error() string { return e.param + ": " + e.msg }
 // Authentication is the caller's: the watcher wraps this handler in the
 // same auth as ingest.
 func (s *Store) QueryHandler() http.Handler {
+	return s.pageHandler("query events", func(r *http.Request) (any, error) {
+		q, err := parseParams(r.URL.Query())
+		if err != nil {
+			return nil, err
+		}
+		page, err := s.Query(r.Context(), q)
+		return pageJSON{Items: page.Items, NextCursor: page.NextCursor}, err
+	})
+}
+
+// DecisionsPath is where the watcher mounts DecisionsHandler (GET).
+const DecisionsPath = "/api/v1/decisions"
+
+// decisionPageJSON is the response body of the decisions API.
+type decisionPageJSON struct {
+	Items []model.Decision `json:"items"`
+	// NextCursor is empty on the last page.
+	NextCursor string `json:"nextCursor"`
+}
+
+// DecisionsHandler serves GET DecisionsPath?cnf=&rule=&action=&suppressed=&since=&until=&limit=&cursor=
+// with {"items":[...],"nextCursor":"..."}, items newest first as
+// model.Decision JSON (at, cnf, action, rule, id, reason, suppressed for a
+// suppression, detail, correlationId, approval, intent for a decision).
+// action is one of the CNFIntent actions, suppressed a suppression reason
+// (Stale, Duplicate, ...) or "none" for decisions only; since, until, limit
+// and cursor are as QueryHandler's, bounding the decision time. A bad
+// parameter is a 400 naming it; methods other than GET and HEAD are 405.
+// Authentication is the caller's.
+func (s *Store) DecisionsHandler() http.Handler {
+	return s.pageHandler("query decisions", func(r *http.Request) (any, error) {
+		q, err := parseDecisionParams(r.URL.Query())
+		if err != nil {
+			return nil, err
+		}
+		page, err := s.Decisions(r.Context(), q)
+		return decisionPageJSON{Items: page.Items, NextCursor: page.NextCursor}, err
+	})
+}
+
+// pageHandler answers GET and HEAD with the page query returns, a
+// *paramError with a 400 naming the parameter, ErrBadCursor with a 400 on
+// cursor, ErrClosed with a 503 and any other error with a 500 it logs as op.
+func (s *Store) pageHandler(op string, query func(r *http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			writeJSON(w, http.StatusMethodNotAllowed, errorJSON{Error: "method " + r.Method + " not allowed"})
 			return
 		}
-		q, err := parseParams(r.URL.Query())
-		if err != nil {
-			var pe *paramError
-			errors.As(err, &pe)
+		page, err := query(r)
+		var pe *paramError
+		switch {
+		case errors.As(err, &pe):
 			writeJSON(w, http.StatusBadRequest, errorJSON{Error: pe.Error(), Parameter: pe.param})
 			return
-		}
-		page, err := s.Query(r.Context(), q)
-		switch {
 		case errors.Is(err, ErrBadCursor):
 			writeJSON(w, http.StatusBadRequest, errorJSON{Error: "cursor: not a cursor this API issued", Parameter: "cursor"})
 			return
@@ -69,12 +113,12 @@ func (s *Store) QueryHandler() http.Handler {
 			return
 		case err != nil:
 			if r.Context().Err() == nil {
-				s.opts.Logger.Error("query events", "err", err)
+				s.opts.Logger.Error(op, "err", err)
 			}
 			writeJSON(w, http.StatusInternalServerError, errorJSON{Error: "query failed"})
 			return
 		}
-		writeJSON(w, http.StatusOK, pageJSON{Items: page.Items, NextCursor: page.NextCursor})
+		writeJSON(w, http.StatusOK, page)
 	})
 }
 
@@ -83,31 +127,65 @@ func parseParams(v url.Values) (Query, error) {
 		Source:   v.Get("source"),
 		Domain:   v.Get("domain"),
 		Severity: v.Get("severity"),
-		Cursor:   v.Get("cursor"),
 	}
 	var err error
-	if q.Since, err = parseTime(v, "since"); err != nil {
-		return Query{}, err
+	q.Since, q.Until, q.Limit, q.Cursor, err = parsePageParams(v)
+	return q, err
+}
+
+func parseDecisionParams(v url.Values) (DecisionQuery, error) {
+	q := DecisionQuery{
+		CNF:        v.Get("cnf"),
+		Rule:       v.Get("rule"),
+		Action:     v.Get("action"),
+		Suppressed: v.Get("suppressed"),
 	}
-	if q.Until, err = parseTime(v, "until"); err != nil {
-		return Query{}, err
+	if q.Action != "" && !slices.Contains(nephv1.Actions, nephv1.Action(q.Action)) {
+		return DecisionQuery{}, &paramError{"action", "want one of " + join(nephv1.Actions) + ", got " + strconv.Quote(q.Action)}
 	}
-	if !q.Since.IsZero() && !q.Until.IsZero() && q.Until.Before(q.Since) {
-		return Query{}, &paramError{"until", "before since"}
+	if q.Suppressed != "" && q.Suppressed != SuppressedNone && !slices.Contains(model.Suppressions, model.Suppression(q.Suppressed)) {
+		return DecisionQuery{}, &paramError{"suppressed", "want " + SuppressedNone + " or one of " + join(model.Suppressions) + ", got " + strconv.Quote(q.Suppressed)}
+	}
+	var err error
+	q.Since, q.Until, q.Limit, q.Cursor, err = parsePageParams(v)
+	return q, err
+}
+
+// parsePageParams parses the parameters both query APIs share.
+func parsePageParams(v url.Values) (since, until time.Time, limit int, cursor string, err error) {
+	if since, err = parseTime(v, "since"); err != nil {
+		return
+	}
+	if until, err = parseTime(v, "until"); err != nil {
+		return
+	}
+	if !since.IsZero() && !until.IsZero() && until.Before(since) {
+		err = &paramError{"until", "before since"}
+		return
 	}
 	if s := v.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxLimit {
-			return Query{}, &paramError{"limit", "want an integer from 1 to " + strconv.Itoa(MaxLimit) + ", got " + strconv.Quote(s)}
+		n, aerr := strconv.Atoi(s)
+		if aerr != nil || n < 1 || n > MaxLimit {
+			err = &paramError{"limit", "want an integer from 1 to " + strconv.Itoa(MaxLimit) + ", got " + strconv.Quote(s)}
+			return
 		}
-		q.Limit = n
+		limit = n
 	}
-	if q.Cursor != "" {
-		if _, err := parseCursor(q.Cursor); err != nil {
-			return Query{}, &paramError{"cursor", "not a cursor this API issued"}
+	if cursor = v.Get("cursor"); cursor != "" {
+		if _, cerr := parseCursor(cursor); cerr != nil {
+			err = &paramError{"cursor", "not a cursor this API issued"}
+			return
 		}
 	}
-	return q, nil
+	return since, until, limit, cursor, nil
+}
+
+func join[S ~string](values []S) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = string(v)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func parseTime(v url.Values, name string) (time.Time, error) {

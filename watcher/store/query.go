@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -189,4 +190,32 @@ func scanEvent(rows *sql.Rows) (model.Event, cursor, error) {
 		e.Raw = raw
 	}
 	return e, c, nil
+}
+
+// RecentEvents returns the newest limit events received at or after since,
+// oldest first: what the watcher reads after a restart to rebuild its dedup
+// state. limit <= 0 means no limit.
+func (s *Store) RecentEvents(ctx context.Context, since time.Time, limit int) ([]model.Event, error) {
+	if s.closed() {
+		return nil, ErrClosed
+	}
+	rows, err := s.r.QueryContext(ctx, selectColumns+" WHERE received_at >= ? ORDER BY received_at DESC, id DESC LIMIT ?",
+		since.UnixMicro(), noLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("read recent events: %w", err)
+	}
+	defer rows.Close()
+	var events []model.Event
+	for rows.Next() {
+		e, _, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read recent events: %w", err)
+		}
+		events = append(events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read recent events: %w", err)
+	}
+	slices.Reverse(events)
+	return events, nil
 }

@@ -6,29 +6,56 @@ import (
 	"time"
 )
 
-// defaultPruneChunk is how many events one delete transaction removes, so
-// a large prune never holds the write lock (and the appends behind it) for
+// defaultPruneChunk is how many rows one delete transaction removes, so a
+// large prune never holds the write lock (and the appends behind it) for
 // long.
 const defaultPruneChunk = 5000
 
-// Prune deletes the events received before now minus the retention and
-// returns how many it deleted.
+// pruned counts the rows one prune deleted.
+type pruned struct {
+	events, decisions, kpmReports int64
+}
+
+func (p pruned) total() int64 { return p.events + p.decisions + p.kpmReports }
+
+// Prune deletes the events received and the decisions made before now minus
+// Options.Retention, and the KPM reports received before now minus
+// Options.KPMRetention. It returns how many rows it deleted in all.
 func (s *Store) Prune(ctx context.Context) (int64, error) {
+	p, err := s.prune(ctx)
+	return p.total(), err
+}
+
+func (s *Store) prune(ctx context.Context) (pruned, error) {
+	var p pruned
 	if s.closed() {
-		return 0, ErrClosed
+		return p, ErrClosed
 	}
-	cutoff := s.opts.Now().Add(-s.opts.Retention).UnixMicro()
+	now := s.opts.Now()
+	var err error
+	if p.events, err = s.pruneTable(ctx, "events", "received_at", now.Add(-s.opts.Retention)); err != nil {
+		return p, err
+	}
+	if p.decisions, err = s.pruneTable(ctx, "decisions", "at", now.Add(-s.opts.Retention)); err != nil {
+		return p, err
+	}
+	p.kpmReports, err = s.pruneTable(ctx, "kpm_reports", "received_at", now.Add(-s.opts.KPMRetention))
+	return p, err
+}
+
+// pruneTable deletes the rows of table whose column (unix microseconds) is
+// before cutoff, in chunks of pruneChunk rows.
+func (s *Store) pruneTable(ctx context.Context, table, column string, cutoff time.Time) (int64, error) {
+	query := fmt.Sprintf(`DELETE FROM %[1]s WHERE id IN (SELECT id FROM %[1]s WHERE %[2]s < ? ORDER BY %[2]s LIMIT ?)`, table, column)
 	var total int64
 	for {
-		res, err := s.w.ExecContext(ctx,
-			`DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY received_at LIMIT ?)`,
-			cutoff, s.pruneChunk)
+		res, err := s.w.ExecContext(ctx, query, cutoff.UnixMicro(), s.pruneChunk)
 		if err != nil {
-			return total, fmt.Errorf("prune events before %s: %w", time.UnixMicro(cutoff).UTC().Format(time.RFC3339), err)
+			return total, fmt.Errorf("prune %s before %s: %w", table, cutoff.UTC().Format(time.RFC3339), err)
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return total, fmt.Errorf("prune events: %w", err)
+			return total, fmt.Errorf("prune %s: %w", table, err)
 		}
 		total += n
 		if n < s.pruneChunk {
@@ -44,12 +71,13 @@ func (s *Store) Run(ctx context.Context) error {
 	t := time.NewTicker(s.opts.PruneInterval)
 	defer t.Stop()
 	for {
-		n, err := s.Prune(ctx)
+		p, err := s.prune(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil && !s.closed():
-			s.opts.Logger.Error("prune events", "err", err, "deleted", n)
-		case n > 0:
-			s.opts.Logger.Info("pruned events", "deleted", n, "retention", s.opts.Retention)
+			s.opts.Logger.Error("prune", "err", err, "events", p.events, "decisions", p.decisions, "kpmReports", p.kpmReports)
+		case p.total() > 0:
+			s.opts.Logger.Info("pruned", "events", p.events, "decisions", p.decisions, "kpmReports", p.kpmReports,
+				"retention", s.opts.Retention, "kpmRetention", s.opts.KPMRetention)
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -117,3 +118,48 @@ type atomicTime struct{ v atomic.Int64 }
 
 func (a *atomicTime) set(t time.Time) { a.v.Store(t.UnixNano()) }
 func (a *atomicTime) get() time.Time  { return time.Unix(0, a.v.Load()).UTC() }
+
+func TestPruneDecisionsAndKPM(t *testing.T) {
+	const hour = time.Hour
+	tests := []struct {
+		name                   string
+		opts                   Options
+		ages                   []time.Duration // of an event, a decision and a KPM report each
+		events, decisions, kpm int             // kept
+		pruned                 int64
+	}{
+		{
+			name:   "defaults: seven days for events and decisions, a day for KPM reports",
+			ages:   []time.Duration{8 * 24 * hour, 25 * hour, 23 * hour, 0},
+			events: 3, decisions: 3, kpm: 2, pruned: 1 + 1 + 2,
+		},
+		{
+			name:   "KPMRetention apart from Retention",
+			opts:   Options{Retention: 2 * hour, KPMRetention: 30 * time.Minute},
+			ages:   []time.Duration{3 * hour, hour, 10 * time.Minute},
+			events: 2, decisions: 2, kpm: 1, pruned: 1 + 1 + 2,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := openTest(t, t.TempDir(), tc.opts)
+			s.pruneChunk = 1 // several chunks per table
+			for i, age := range tc.ages {
+				at := t0.Add(-age)
+				id := fmt.Sprintf("x%d", i)
+				require.NoError(t, s.Append(ctx, []model.Event{testEvent(id, "du-1", "fault", "MAJOR", at)}))
+				require.NoError(t, s.AppendDecisions(ctx, []model.Decision{testDecision(id, "upf-1", "prb-high", "", at)}))
+				s.RecordKPM([]model.KPMReport{testReport("gnb-1", id, at)})
+			}
+			require.Eventually(t, func() bool { return s.Stats().KPMReports == uint64(len(tc.ages)) }, 10*time.Second, time.Millisecond)
+
+			n, err := s.Prune(ctx)
+			require.NoError(t, err)
+			require.Equal(t, tc.pruned, n)
+			require.Len(t, all(t, s, Query{}), tc.events)
+			require.Len(t, allDecisions(t, s, DecisionQuery{}), tc.decisions)
+			require.Equal(t, tc.kpm, kpmCount(t, s))
+		})
+	}
+}

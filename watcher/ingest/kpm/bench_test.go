@@ -169,3 +169,85 @@ func BenchmarkCollect10kCells(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCloseWindowsNoop is CloseWindows with nothing due, the call
+// replay makes after every trace line and the live watcher every second:
+// 10,000 cells hold a window that ends later than every now of the loop
+// (which moves forward, as replay's clock does).
+func BenchmarkCloseWindowsNoop(b *testing.B) {
+	clk := newClock(time.Second)
+	in := New(Options{Registerer: prometheus.NewRegistry(), Now: clk.Now})
+	reports := benchReports()
+	for i := range reports {
+		reports[i].CollectStart = t0
+	}
+	in.Ingest(reports)
+	if got := in.CloseWindows(clk.Now()); got != nil {
+		b.Fatalf("got %d windows", len(got))
+	}
+	// The clock values are made beforehand: time.Time.Add costs more than
+	// the call.
+	nows := make([]time.Time, 1<<16)
+	for i := range nows {
+		nows[i] = clk.Now().Add(time.Duration(i) * 100 * time.Microsecond)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if in.CloseWindows(nows[i&(len(nows)-1)]) != nil {
+			b.Fatal("a window closed")
+		}
+		i++
+	}
+}
+
+// BenchmarkCloseWindows10kCells is the pass that closes one full window of
+// the fleet: 1,000 node windows of 10 cells x 30 reports (ingestion, outside
+// the timer, is BenchmarkIngest10kCells).
+func BenchmarkCloseWindows10kCells(b *testing.B) {
+	clk := newClock(0)
+	in := New(Options{Registerer: prometheus.NewRegistry(), Now: clk.Now})
+	reports := benchReports()
+	in.CloseWindows(clk.Now())
+	b.ReportAllocs()
+	periods := 0
+	for b.Loop() {
+		b.StopTimer()
+		for range 30 {
+			at := time.Duration(periods) * time.Second
+			for i := range reports {
+				reports[i].CollectStart = t0.Add(at)
+			}
+			clk.at(at + time.Second)
+			in.Ingest(reports)
+			periods++
+		}
+		b.StartTimer()
+		if got := in.CloseWindows(clk.Now()); len(got) != benchNodes {
+			b.Fatalf("got %d windows", len(got))
+		}
+	}
+}
+
+// BenchmarkIngest10kCellsLive is the live watcher's load per 1 s period:
+// Ingest of 10,000 cells then CloseWindows at the same clock, which closes
+// the fleet's 1,000 node windows every 30th period.
+func BenchmarkIngest10kCellsLive(b *testing.B) {
+	clk := newClock(0)
+	in := New(Options{Registerer: prometheus.NewRegistry(), Now: clk.Now})
+	reports := benchReports()
+	b.ReportAllocs()
+	periods := 0
+	for b.Loop() {
+		at := time.Duration(periods) * time.Second
+		start := t0.Add(at)
+		for i := range reports {
+			reports[i].CollectStart = start
+		}
+		clk.at(at + time.Second)
+		in.Ingest(reports)
+		in.CloseWindows(clk.Now())
+		periods++
+	}
+	reportRates(b, periods)
+}

@@ -111,7 +111,9 @@ func (d *decoder) intern(b []byte) string {
 	}
 	s := string(b)
 	if d.strs == nil {
-		d.strs = make(map[string]string, 64)
+		// A one-report body interns a handful of strings: size the map
+		// by the body (a report takes ~250 bytes) so it costs no more.
+		d.strs = make(map[string]string, min(64, len(d.buf)/256))
 	}
 	if len(d.strs) < maxInterned {
 		d.strs[s] = s

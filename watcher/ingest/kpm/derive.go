@@ -75,6 +75,12 @@ type derived struct {
 
 func (d derived) metrics() map[string]float64 {
 	m := make(map[string]float64, 3)
+	d.into(m)
+	return m
+}
+
+// into sets the metrics that could be computed in m.
+func (d derived) into(m map[string]float64) {
 	if d.hasPRB {
 		m[PRBUtilization] = d.prb
 	}
@@ -84,7 +90,6 @@ func (d derived) metrics() map[string]float64 {
 	if d.hasP95 {
 		m[P95LatencyMs] = d.p95
 	}
-	return m
 }
 
 // derive computes a cell window's metrics:
@@ -178,11 +183,7 @@ func (in *Ingester) view(id string, n *node, now time.Time, full bool, pick pick
 	}
 	nw.Stale = now.Sub(nw.LastUpdate) > in.staleness || in.disconnected(id)
 
-	var (
-		node   derived
-		prb    mean
-		delays = make([]float64, 0, ndelay)
-	)
+	acc := nodeAcc{delays: make([]float64, 0, ndelay)}
 	for cellID, w := range picked {
 		c := n.cells[cellID]
 		d := w.derive()
@@ -198,22 +199,9 @@ func (in *Ingester) view(id string, n *node, now time.Time, full bool, pick pick
 			}
 		}
 		nw.Cells[cellID] = cw
-		if d.hasPRB {
-			prb.add(d.prb)
-		}
-		if d.hasUE {
-			node.ue += d.ue
-			node.hasUE = true
-		}
-		delays = append(delays, w.delays...)
+		acc.add(d, w)
 	}
-	if prb.n > 0 {
-		node.prb, node.hasPRB = prb.value(), true
-	}
-	if len(delays) > 0 {
-		node.p95, node.hasP95 = delayMs(p95(delays)), true
-	}
-	nw.Metrics = node.metrics()
+	nw.Metrics = acc.derived().metrics()
 	return nw, true
 }
 

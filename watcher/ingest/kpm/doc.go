@@ -4,9 +4,9 @@
 // read (../shared/contracts/nephoran/e2.kpm.profile.md):
 //
 //	KPM push (HTTP) ---\
-//	Prometheus pull ----+--> Ingest --> windows --> Snapshot, LastClosed --> rules -> decide
+//	Prometheus pull ----+--> Ingest --> windows --> CloseWindows(now) -> []model.Window --> rules -> decide
 //	RIC clients -------/                   |
-//	                                       +--> GET readout, e2_kpm_* gauges
+//	                                       +--> Snapshot, LastClosed, GET readout, e2_kpm_* gauges
 //
 // Every source hands model.KPMReport values to (*Ingester).Ingest: today the
 // push endpoint (POST /api/v1/kpm/reports, decoded by DecodeReports); the
@@ -30,6 +30,20 @@
 // window so far, which is the last closed one while the window the clock
 // is in has no samples yet; LastClosed shows the newest window whose span
 // is over, never a half-filled one.
+//
+// # Closed windows
+//
+// CloseWindows(now) hands the rules each node window that has closed, once:
+// a window closes when now reaches its end, whatever moves the clock (the
+// live watcher's tick, replay's simulated time). It returns only windows
+// with samples, ordered by node id then start, each as a model.Window with
+// the node's derived metrics as the readout computes them, each
+// measurement's mean, the newest sample time and the E2 connection state.
+// Once a call has closed a window, its samples count as late. A call with
+// nothing due costs a few atomic loads (the earliest pending window end is
+// kept as a deadline). A cell keeps only two windows, so from the first call
+// on a window that rolls out of its cell before a call emitted it is kept in
+// a bounded per-node queue until one does (close.go).
 //
 // A sample's time is the end of its collection period (collectStartTime +
 // granularityPeriodMs). A node's LastUpdate is its newest sample time; its
@@ -70,6 +84,7 @@
 // has cell_id="" (Prometheus stores it as {node_id="gnb-001"}: select it
 // alone with cell_id=""); e2_kpm_staleness_seconds{node_id};
 // e2_kpm_reports_total{result}; e2_kpm_samples_total{result};
+// e2_kpm_windows_total{result};
 // e2_kpm_request_duration_seconds{handler,code}. README.md has the details
 // and the benchmark figures.
 package kpm

@@ -3,6 +3,8 @@ package kpm
 import (
 	"io"
 	"log/slog"
+	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +41,10 @@ type Options struct {
 	// view): a node known not to be CONNECTED is stale whatever the age of
 	// its samples.
 	Connected func(nodeID string) (connected, known bool)
+	// Record, when set, receives every batch Ingest takes, as given, after
+	// aggregation: the watcher records them for `nephoran trace export`.
+	// It must not block, and must copy what it keeps beyond the call.
+	Record func(reports []model.KPMReport)
 }
 
 // Ingester aggregates E2SM-KPM reports into per-cell windows and derives
@@ -50,6 +56,7 @@ type Ingester struct {
 	now                          func() time.Time
 	window, staleness, retention time.Duration
 	connected                    func(nodeID string) (connected, known bool)
+	record                       func(reports []model.KPMReport)
 	maxBody                      int64
 
 	state *shards
@@ -57,6 +64,21 @@ type Ingester struct {
 	// dropped; pruning runs at most once per window.
 	nextPrune atomic.Int64
 	m         *metrics
+
+	// CloseWindows' state (close.go). closeMu serializes its passes over
+	// the shards.
+	closeMu sync.Mutex
+	// due is the earliest end (unix ns) of a window that has samples and
+	// was not emitted yet, MaxInt64 when there is none: CloseWindows with
+	// an earlier now has nothing to do. Ingest lowers it.
+	due atomic.Int64
+	// closedAt is the latest window end at or before the latest now
+	// CloseWindows was called with (unix ns): windows ending at or before
+	// it are closed and take no more samples.
+	closedAt atomic.Int64
+	// keep says CloseWindows was called: from then on a window that rolls
+	// out of its cell before it was emitted is kept for it (spill).
+	keep atomic.Bool
 }
 
 // New returns an Ingester and registers its collectors on
@@ -69,6 +91,7 @@ func New(opts Options) *Ingester {
 		window:    opts.Window,
 		staleness: opts.Staleness,
 		connected: opts.Connected,
+		record:    opts.Record,
 		retention: opts.Retention,
 		maxBody:   opts.MaxBodyBytes,
 		state:     newShards(),
@@ -92,6 +115,7 @@ func New(opts Options) *Ingester {
 	if in.maxBody <= 0 {
 		in.maxBody = 4 << 20
 	}
+	in.due.Store(math.MaxInt64)
 	in.m = newMetrics(in)
 	if opts.Registerer != nil {
 		in.m.register(opts.Registerer)
@@ -99,18 +123,26 @@ func New(opts Options) *Ingester {
 	return in
 }
 
+// Window is the aggregation window's length (Options.Window, default
+// 30 s). Samples are accepted up to one window ahead of the clock, so
+// CloseWindows(now + 2*Window()) closes every window that has samples.
+func (in *Ingester) Window() time.Duration { return in.window }
+
 // Ingest adds reports to their cells' windows. A report's window is the
 // one its CollectStart falls in. A report without node id, cell id or
 // CollectStart (1970..2200), or with ids that are not valid label values
 // (see DecodeReports), is rejected. A sample is dropped, and counted in
 // e2_kpm_samples_total by why, when its value is negative or not finite,
-// when it is older than its cell's last closed window, or when its report
-// starts more than one window after now (a producer clock running ahead
-// would otherwise push every cell's window into the future).
+// when it is older than its cell's last closed window or its window was
+// closed by CloseWindows (late), or when its report starts more than one
+// window after now (a producer clock running ahead would otherwise push
+// every cell's window into the future).
 func (in *Ingester) Ingest(reports []model.KPMReport) {
 	now := in.now()
 	futureAfter := now.Add(in.window).UnixNano()
 	win := int64(in.window)
+	closedAt, keep := in.closedAt.Load(), in.keep.Load()
+	due := int64(math.MaxInt64) // the earliest end of a window given samples
 	var o outcomes
 	for i := range reports {
 		r := &reports[i]
@@ -140,10 +172,11 @@ func (in *Ingester) Ingest(reports []model.KPMReport) {
 		}
 		end := start + int64(max(r.GranularityPeriod, 0))
 		index := floorDiv(start, win)
+		windowEnd := (index + 1) * win
 
 		sh := in.state.of(r.NodeID)
 		sh.mu.Lock()
-		c, ok := sh.cell(r.NodeID, r.CellID)
+		n, c, ok := sh.cell(r.NodeID, r.CellID)
 		if !ok {
 			sh.mu.Unlock()
 			o.badReports++
@@ -151,6 +184,19 @@ func (in *Ingester) Ingest(reports []model.KPMReport) {
 			continue
 		}
 		o.reports++
+		// Windows CloseWindows emitted (or closed without samples) take no
+		// more samples; sh.closed and n.dropped are read under the lock
+		// CloseWindows and spill write them under.
+		emitted := max(sh.closed, n.dropped)
+		if windowEnd <= max(emitted, closedAt) {
+			sh.mu.Unlock()
+			o.late += samples
+			o.invalid += invalid
+			continue
+		}
+		if keep && c.evicts(index) {
+			o.windowsDropped += in.spill(n, r.CellID, c, emitted)
+		}
 		switch w := c.target(index); {
 		case w == nil:
 			o.late += samples
@@ -160,40 +206,55 @@ func (in *Ingester) Ingest(reports []model.KPMReport) {
 			o.invalid += invalid
 		default:
 			w.add(r, &o)
+			if !w.empty() {
+				w.newest = max(w.newest, end)
+				due = min(due, windowEnd)
+			}
 			c.newest = max(c.newest, end)
-			n := sh.nodes[r.NodeID]
 			n.newest = max(n.newest, end)
 		}
 		sh.mu.Unlock()
+	}
+	// After the samples are in: a CloseWindows pass that reset due before
+	// this either saw them or sees this lower bound.
+	if due != math.MaxInt64 {
+		lower(&in.due, due)
 	}
 	in.m.count(o)
 	if o.late+o.future+o.overflow+o.badReports > 0 {
 		in.log.Debug("KPM samples dropped", "late", o.late, "future", o.future,
 			"overflow", o.overflow, "invalid", o.invalid, "rejectedReports", o.badReports)
 	}
+	if o.windowsDropped > 0 {
+		in.log.Warn("KPM windows dropped before CloseWindows emitted them: is the rules loop calling it?",
+			"windows", o.windowsDropped)
+	}
+	if in.record != nil && len(reports) > 0 {
+		in.record(reports)
+	}
 	in.maybePrune(now)
 }
 
-// cell finds or creates the cell; it runs under sh.mu. Ids are checked
-// (checkID: they become label values) when first seen; ok is false for an
-// id that fails.
-func (sh *shard) cell(nodeID, cellID string) (c *cell, ok bool) {
-	n := sh.nodes[nodeID]
+// cell finds or creates the node and cell; it runs under sh.mu. Ids are
+// checked (checkID: they become label values) when first seen; ok is false
+// for an id that fails.
+func (sh *shard) cell(nodeID, cellID string) (n *node, c *cell, ok bool) {
+	n = sh.nodes[nodeID]
 	if n == nil {
 		if checkID(nodeID) != "" || checkID(cellID) != "" {
-			return nil, false
+			return nil, nil, false
 		}
 		n = &node{cells: make(map[string]*cell)}
 		sh.nodes[nodeID] = n
 	}
 	if c = n.cells[cellID]; c == nil {
 		if checkID(cellID) != "" {
-			return nil, false
+			return nil, nil, false
 		}
 		c = &cell{}
 		n.cells[cellID] = c
 	}
-	return c, true
+	return n, c, true
 }
 
 // Snapshot returns nodeID's current window (the current window so far, or

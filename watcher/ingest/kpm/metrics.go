@@ -30,8 +30,9 @@ import (
 type metrics struct {
 	reports  *prometheus.CounterVec
 	samples  *prometheus.CounterVec
+	windows  *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	windows  *windowCollector
+	gauges   *windowCollector
 }
 
 func newMetrics(in *Ingester) *metrics {
@@ -44,12 +45,16 @@ func newMetrics(in *Ingester) *metrics {
 			Name: "e2_kpm_samples_total",
 			Help: "E2SM-KPM measurement samples of accepted reports, by result: aggregated, late (older than the cell's last closed window), future (more than one window ahead of the clock), invalid (negative or not finite), overflow (beyond a window's caps).",
 		}, []string{"result"}),
+		windows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "e2_kpm_windows_total",
+			Help: "Closed KPM node windows, by result: emitted (returned by CloseWindows to the rules), dropped (rolled out of the cells and out of the bounded pending queue before CloseWindows reached them).",
+		}, []string{"result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "e2_kpm_request_duration_seconds",
 			Help:    "Time to answer a KPM request, by handler (reports: the push endpoint, readout: the metrics readout) and HTTP status code.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"handler", "code"}),
-		windows: &windowCollector{
+		gauges: &windowCollector{
 			in: in,
 			prb: prometheus.NewDesc("e2_kpm_prb_utilization",
 				"Derived kpm.prb_utilization (0..1) of the current KPM window: RRU.PrbUsedDl/RRU.PrbAvailDl, else RRU.PrbTotDl/100; per cell, and per node (cell_id=\"\", mean over its cells).",
@@ -71,11 +76,14 @@ func newMetrics(in *Ingester) *metrics {
 	for _, r := range []string{sampleAggregated, sampleLate, sampleFuture, sampleInvalid, sampleOverflow} {
 		m.samples.WithLabelValues(r)
 	}
+	for _, r := range []string{windowEmitted, windowDropped} {
+		m.windows.WithLabelValues(r)
+	}
 	return m
 }
 
 func (m *metrics) register(reg prometheus.Registerer) {
-	reg.MustRegister(m.reports, m.samples, m.duration, m.windows)
+	reg.MustRegister(m.reports, m.samples, m.windows, m.duration, m.gauges)
 }
 
 // count adds one Ingest call's outcomes.
@@ -92,6 +100,7 @@ func (m *metrics) count(o outcomes) {
 		{m.samples, sampleFuture, o.future},
 		{m.samples, sampleInvalid, o.invalid},
 		{m.samples, sampleOverflow, o.overflow},
+		{m.windows, windowDropped, o.windowsDropped},
 	} {
 		if c.n > 0 {
 			c.vec.WithLabelValues(c.result).Add(float64(c.n))

@@ -39,7 +39,7 @@ const (
 // Sample outcomes: the result label of e2_kpm_samples_total.
 const (
 	sampleAggregated = "aggregated" // added to a window
-	sampleLate       = "late"       // older than the cell's last closed window
+	sampleLate       = "late"       // older than the cell's last closed window, or of a window CloseWindows closed
 	sampleFuture     = "future"     // collectStartTime more than one window ahead of now
 	sampleInvalid    = "invalid"    // non-finite or negative value, or a report without ids or time
 	sampleOverflow   = "overflow"   // beyond the per-window caps
@@ -50,7 +50,15 @@ const (
 type outcomes struct {
 	aggregated, late, future, invalid, overflow int
 	reports, badReports                         int
+	// windowsDropped counts node windows dropped unemitted (spill).
+	windowsDropped int
 }
+
+// Window outcomes: the result label of e2_kpm_windows_total.
+const (
+	windowEmitted = "emitted" // returned by CloseWindows
+	windowDropped = "dropped" // rolled out of its cells and dropped from a full pending queue before any CloseWindows call reached it
+)
 
 // numShards splits the aggregator so that concurrent pushes for different
 // nodes rarely wait on each other. A node's cells share a shard, so a
@@ -67,6 +75,10 @@ type shards struct {
 type shard struct {
 	mu    sync.Mutex
 	nodes map[string]*node
+	// closed is the now of the last CloseWindows pass over the shard (unix
+	// ns): its nodes' windows ending at or before it are emitted, or closed
+	// without samples, and take no more samples.
+	closed int64
 }
 
 func newShards() *shards {
@@ -86,7 +98,32 @@ type node struct {
 	cells map[string]*cell
 	// newest is the newest sample time of any of its cells (unix ns).
 	newest int64
+	// pending are the cell windows that rolled out of their cells before
+	// CloseWindows emitted them, grouped by window index, oldest first; at
+	// most maxPendingWindows indexes (see spill).
+	pending []pendingWindow
+	// dropped is the end (unix ns) of the newest window dropped from
+	// pending unemitted: the node's windows ending at or before it are
+	// closed.
+	dropped int64
 }
+
+// pendingWindow is one window index's cell windows awaiting CloseWindows.
+type pendingWindow struct {
+	index int64
+	cells []cellWindow
+}
+
+// cellWindow is one cell's window: in a pendingWindow it owns w's buffers.
+type cellWindow struct {
+	id string
+	w  *window
+}
+
+// maxPendingWindows bounds a node's pending windows: CloseWindows falling
+// more than this many windows behind the samples (a stalled caller) drops
+// the oldest, counted in e2_kpm_windows_total{result="dropped"}.
+const maxPendingWindows = 8
 
 // cell keeps one (nodeId, cellId)'s current window and the last closed one.
 type cell struct {
@@ -104,6 +141,9 @@ type window struct {
 	index int64
 	// reports counts the reports that added samples; zero means empty.
 	reports int
+	// newest is the time of the window's newest sample (unix ns): the end
+	// of its collection period.
+	newest int64
 	// prbRatio holds clamp(RRU.PrbUsedDl/RRU.PrbAvailDl) of each report
 	// that carried both (with PrbAvailDl > 0); prbTot clamp(RRU.PrbTotDl/100)
 	// of each report that carried it.
@@ -137,6 +177,7 @@ func (w *window) empty() bool { return w.reports == 0 }
 func (w *window) reset(index int64) {
 	w.index = index
 	w.reports = 0
+	w.newest = 0
 	w.prbRatio, w.prbTot, w.conn = mean{}, mean{}, mean{}
 	w.delays = w.delays[:0]
 	w.stats = w.stats[:0]
@@ -168,6 +209,12 @@ func (c *cell) target(index int64) *window {
 	default:
 		return nil
 	}
+}
+
+// evicts says whether target(index) rolls the last window, one with
+// samples, out of the cell.
+func (c *cell) evicts(index int64) bool {
+	return !c.last.empty() && index > c.last.index && index != c.cur.index
 }
 
 // valid says whether v is a sample: finite and not negative.

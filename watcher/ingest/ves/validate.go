@@ -2,7 +2,6 @@ package ves
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,14 +15,13 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/nephoran/nephoran/internal/vesschema"
 	"github.com/nephoran/nephoran/watcher/model"
 )
 
-// schemaJSON is the official VES 7.2.1 Common Event Format schema; see
-// schema/SOURCES.md.
-//
-//go:embed schema/CommonEventFormat_30.2.1_ONAP.json
-var schemaJSON []byte
+// schemaJSON is the official VES 7.2.1 Common Event Format schema, embedded
+// in internal/vesschema (see its SOURCES.md).
+var schemaJSON = vesschema.JSON
 
 const (
 	schemaURL = "https://nephoran.com/ves/CommonEventFormat_30.2.1_ONAP.json"

@@ -24,6 +24,19 @@
 // package sits beside the push decoder: it imports only model and knows
 // nothing of windows or rules.
 //
+// # Metrics
+//
+// On Config.Registerer (metrics.go holds every family; label values are
+// the configured measurement names and fixed result words):
+//
+//	kpm_prometheus_queries_total{measurement,result="ok|error"}
+//	kpm_prometheus_query_duration_seconds{measurement}   histogram
+//	kpm_prometheus_samples_total{result="ingested|skipped"}
+//	kpm_prometheus_last_success_timestamp_seconds         the last poll in which every query answered
+//
+// Alert on time() - kpm_prometheus_last_success_timestamp_seconds growing
+// past a few intervals, and on the error rate per measurement.
+//
 // # Configuration
 //
 // For a kpimon-style exporter whose series carry the E2 node in "gnb" and

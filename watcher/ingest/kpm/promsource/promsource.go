@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 
 	kpmmodel "github.com/nephoran/nephoran/watcher/model"
@@ -52,6 +53,10 @@ type Config struct {
 	Client *http.Client
 	// Logger logs failures and dropped samples (default: discard).
 	Logger *slog.Logger
+	// Registerer receives the pull's Prometheus collectors (metrics.go);
+	// nil registers none. Run fails when they are already registered
+	// there (two pulls on one Registerer).
+	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -92,12 +97,16 @@ func (c *Config) check() error {
 
 // Run polls the queries every cfg.Interval, the first poll at once, and
 // hands each poll's reports (if any) to ingest, until ctx is done; then it
-// returns nil. An invalid Config is the only error it returns.
+// returns nil. An invalid Config, or metrics that cannot be registered on
+// cfg.Registerer, are the only errors it returns.
 func Run(ctx context.Context, cfg Config, ingest func([]kpmmodel.KPMReport)) error {
 	if err := cfg.check(); err != nil {
 		return fmt.Errorf("prometheus pull: %w", err)
 	}
 	p := newPoller(cfg)
+	if err := p.m.register(cfg.Registerer); err != nil {
+		return fmt.Errorf("prometheus pull: %w", err)
+	}
 	failures := 0
 	for {
 		started := time.Now()
@@ -124,6 +133,7 @@ type poller struct {
 	base     *url.URL
 	redacted string
 	log      *slog.Logger
+	m        *metrics
 }
 
 func newPoller(cfg Config) *poller {
@@ -141,7 +151,7 @@ func newPoller(cfg Config) *poller {
 	}
 	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.Interval)
 	base, _ := url.Parse(cfg.URL) // check parsed it
-	return &poller{cfg: cfg, base: base, redacted: base.Redacted(), log: cfg.Logger}
+	return &poller{cfg: cfg, base: base, redacted: base.Redacted(), log: cfg.Logger, m: newMetrics(cfg.Queries)}
 }
 
 // delay is the wait before the next poll after n consecutive failures:
@@ -163,14 +173,22 @@ type cellKey struct{ node, cell string }
 // poll evaluates every query at one instant and ingests what answered; it
 // returns the queries' errors joined.
 func (p *poller) poll(ctx context.Context, ingest func([]kpmmodel.KPMReport)) error {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Interval)
 	defer cancel()
 	at := p.cfg.Now()
 	reports := map[cellKey]*kpmmodel.KPMReport{}
 	var errs []error
 	var dropped []string
+	ingested := 0
 	for _, q := range p.cfg.Queries {
+		started := time.Now()
 		vec, err := p.query(ctx, q.PromQL, at)
+		if parent.Err() != nil {
+			// Run is stopping: not Prometheus' failure, not counted.
+			return parent.Err()
+		}
+		p.m.query(q.Measurement, time.Since(started), err)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", q.Measurement, err))
 			continue
@@ -197,8 +215,10 @@ func (p *poller) poll(ctx context.Context, ingest func([]kpmmodel.KPMReport)) er
 				continue
 			}
 			r.Measurements = append(r.Measurements, kpmmodel.Measurement{Name: q.Measurement, Value: v})
+			ingested++
 		}
 	}
+	p.m.polled(at, ingested, len(dropped), len(errs) == 0)
 	if len(dropped) > 0 {
 		p.log.Warn("KPM pull: samples without node or cell label, NaN or duplicate left out; aggregate by the node and cell labels in the query",
 			"count", len(dropped), "first", dropped[0])

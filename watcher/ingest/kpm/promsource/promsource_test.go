@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/nephoran/nephoran/internal/testenv"
@@ -74,9 +76,10 @@ kpimon_prb_avail_dl{gnb="gnb-009",cell="c1"} 100
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var c collector
+	reg := prometheus.NewRegistry()
 	done := make(chan error, 1)
 	go func() {
-		done <- promsource.Run(ctx, promsource.Config{URL: base, Interval: 500 * time.Millisecond, Queries: kpimonQueries}, c.ingest)
+		done <- promsource.Run(ctx, promsource.Config{URL: base, Interval: 500 * time.Millisecond, Queries: kpimonQueries, Registerer: reg}, c.ingest)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -109,6 +112,115 @@ kpimon_prb_avail_dl{gnb="gnb-009",cell="c1"} 100
 	require.Equal(t, "c2", c2.CellID)
 	require.Equal(t, []model.Measurement{{Name: "RRU.PrbUsedDl", Value: 10}}, c2.Measurements)
 	require.Equal(t, c1.CollectStart, c2.CollectStart, "one poll, one instant")
+
+	// The pull's own metrics: both queries answered, the last poll's three
+	// samples went in and the series without a cell label was skipped.
+	m := gather(t, reg)
+	for _, q := range kpimonQueries {
+		require.GreaterOrEqual(t, m[`kpm_prometheus_queries_total{measurement="`+q.Measurement+`",result="ok"}`], 1.0, q.Measurement)
+		require.GreaterOrEqual(t, m[`kpm_prometheus_query_duration_seconds_count{measurement="`+q.Measurement+`"}`], 1.0, q.Measurement)
+	}
+	require.GreaterOrEqual(t, m[`kpm_prometheus_samples_total{result="ingested"}`], 3.0)
+	require.GreaterOrEqual(t, m[`kpm_prometheus_samples_total{result="skipped"}`], 1.0)
+	last := time.Unix(0, int64(m["kpm_prometheus_last_success_timestamp_seconds"]*1e9))
+	require.WithinDuration(t, time.Now(), last, 10*time.Second)
+	problems, err := testutil.GatherAndLint(reg)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+// TestRunExportsItsMetrics: queries by measurement and result, their
+// durations, samples ingested and skipped, and the last poll in which every
+// query answered, against an in-process Prometheus API.
+func TestRunExportsItsMetrics(t *testing.T) {
+	api := &fakeAPI{fail: 2}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	reg := prometheus.NewRegistry()
+	at := time.Date(2025, 1, 1, 0, 0, 30, 500_000_000, time.UTC)
+	ctx, cancel := context.WithCancel(context.Background())
+	var c collector
+	done := make(chan error, 1)
+	go func() {
+		done <- promsource.Run(ctx, promsource.Config{
+			URL: srv.URL + "/prom", Interval: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+			Queries:    kpimonQueries[:1],
+			Now:        func() time.Time { return at },
+			Registerer: reg,
+		}, c.ingest)
+	}()
+
+	// The two failures are counted, then polls succeed.
+	require.Eventually(t, func() bool {
+		return gather(t, reg)[`kpm_prometheus_queries_total{measurement="RRU.PrbUsedDl",result="error"}`] == 2
+	}, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return c.last() != nil }, 10*time.Second, 5*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+
+	m := gather(t, reg)
+	ok := m[`kpm_prometheus_queries_total{measurement="RRU.PrbUsedDl",result="ok"}`]
+	require.GreaterOrEqual(t, ok, 1.0)
+	want := map[string]float64{
+		`kpm_prometheus_queries_total{measurement="RRU.PrbUsedDl",result="error"}`: 2,
+		`kpm_prometheus_queries_total{measurement="RRU.PrbUsedDl",result="ok"}`:    ok,
+		`kpm_prometheus_query_duration_seconds_count{measurement="RRU.PrbUsedDl"}`: ok + 2,
+		`kpm_prometheus_samples_total{result="ingested"}`:                          ok,     // gnb-1/c1 each poll
+		`kpm_prometheus_samples_total{result="skipped"}`:                           2 * ok, // its duplicate and the NaN
+		"kpm_prometheus_last_success_timestamp_seconds":                            1735689630.5,
+	}
+	require.Equal(t, want, m)
+	problems, err := testutil.GatherAndLint(reg)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+// TestRunRefusesARegistererTakenByAnotherPull: two pulls cannot share a
+// Registerer; the first keeps its metrics.
+func TestRunRefusesARegistererTakenByAnotherPull(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	srv := httptest.NewServer(&fakeAPI{})
+	t.Cleanup(srv.Close)
+	cfg := promsource.Config{URL: srv.URL + "/prom", Interval: time.Hour, Queries: kpimonQueries[:1], Registerer: reg}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- promsource.Run(ctx, cfg, func([]model.KPMReport) {}) }()
+	require.Eventually(t, func() bool {
+		return gather(t, reg)[`kpm_prometheus_queries_total{measurement="RRU.PrbUsedDl",result="ok"}`] == 1
+	}, 10*time.Second, time.Millisecond)
+
+	err := promsource.Run(context.Background(), cfg, func([]model.KPMReport) { t.Error("ingest called") })
+	require.ErrorContains(t, err, "prometheus pull: register metrics")
+	cancel()
+	require.NoError(t, <-done)
+	require.Equal(t, 1.0, gather(t, reg)[`kpm_prometheus_queries_total{measurement="RRU.PrbUsedDl",result="ok"}`])
+}
+
+// gather returns reg's counters and gauges by `name{label="value",...}`
+// (labels sorted, as the registry gives them), and each histogram's
+// sample count as name_count{...}.
+func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			name, v := mf.GetName(), m.GetCounter().GetValue()+m.GetGauge().GetValue()
+			if h := m.GetHistogram(); h != nil {
+				name, v = name+"_count", float64(h.GetSampleCount())
+			}
+			if len(labels) > 0 {
+				name += "{" + strings.Join(labels, ",") + "}"
+			}
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // fakeAPI answers /api/v1/query like Prometheus: the first fail requests
