@@ -122,7 +122,24 @@ func TestValidate(t *testing.T) {
 		require.Contains(t, out, "spec.image")
 		require.Contains(t, out, "foo:latest")
 		require.Contains(t, out, "(cnf.yaml)")
-		require.Contains(t, errOut, "1 of 1 packages failed validation")
+		require.Contains(t, errOut, "1 of 1 packages or rule directories failed validation")
 		require.Equal(t, before, testenv.Files(t, dir), "validate never writes")
 	})
+}
+
+func TestValidateRuleDirectoryNamesFileLineAndColumn(t *testing.T) {
+	dir := t.TempDir()
+	rule := "apiVersion: nephoran.com/v1\nkind: FCAPSRule\nmetadata: {name: x}\nspec:\n  eventDomain: fault\n  action: migrate\n  condition: \"event.faultFields.alarmAdditionalInformation.count > 5\"\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "warn.yaml"), []byte(rule), 0o644))
+	stdout, _, err := run(t, "validate", dir)
+	require.NoError(t, err, "a warning does not fail validation")
+	require.Contains(t, stdout, filepath.Join(dir, "warn.yaml")+":7:15: warning: spec.condition:")
+	require.Contains(t, stdout, "write double(event.faultFields.alarmAdditionalInformation.count) > 5")
+
+	bad := "apiVersion: nephoran.com/v1\nkind: AutomationRule\nmetadata: {name: y}\nspec:\n  condition: \"metrics['kpm.prb_utilization'] >\"\n  action: scale_out\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(bad), 0o644))
+	_, stderr, err := run(t, "validate", dir)
+	require.Error(t, err)
+	require.Contains(t, stderr, filepath.Join(dir, "bad.yaml")+":5:")
+	require.Contains(t, stderr, "spec.condition")
 }

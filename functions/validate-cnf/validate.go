@@ -1,5 +1,6 @@
 // Package validatecnf is the validate-cnf KRM function: it checks every
-// CNFDeployment and CNFIntent in a package, and every object a cluster would
+// CNFDeployment, CNFIntent, AutomationRule and FCAPSRule (CEL compiled
+// within the cost limit) in a package, and every object a cluster would
 // receive (strict decoding into the k8s.io/api types, the security baseline,
 // pinned images). Every problem is a result naming the resource, the file and
 // the leaf field; any error result fails the function. It never changes items.
@@ -47,8 +48,11 @@ func Process(rl *fn.ResourceList) (bool, error) {
 		_, rs := krm.DecodeIntent(o)
 		results = append(results, rs...)
 	}
+	for _, o := range rl.Items.Where(isRule) {
+		results = append(results, validateRule(o)...)
+	}
 	for _, o := range rl.Items {
-		if o.IsLocalConfig() || fn.IsMetaResource()(o) {
+		if o.IsLocalConfig() || fn.IsMetaResource()(o) || isRule(o) {
 			continue
 		}
 		results = append(results, validateObject(o, caps)...)

@@ -35,7 +35,7 @@ type Options struct {
 	// called for an FCAPSRule without a condition, which evaluates nothing,
 	// nor by Clear. It must be safe for concurrent use.
 	Observe func(rule string, took time.Duration, err error)
-	// Warn, when set, receives each warning of a successful load.
+	// Warn, when set, receives each warning of a load, also of one that fails.
 	Warn func(Problem)
 }
 
@@ -82,13 +82,13 @@ func finish(dir string, files []ruleFile, opts Options) ([]model.Rule, error) {
 			errs = append(errs, p)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("load rules from %s: %w", dir, errs)
-	}
-	if opts.Warn != nil {
+	if opts.Warn != nil { // also when the load fails: all a reader needs to fix
 		for _, w := range warnings {
 			opts.Warn(w)
 		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("load rules from %s: %w", dir, errs)
 	}
 	if rules == nil {
 		rules = []model.Rule{}
