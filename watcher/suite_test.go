@@ -20,7 +20,7 @@ import (
 
 // A rule suite is promtool's rule test idea applied to decisions: rules,
 // the CNFs they act on, timed inputs and the decisions and suppressions
-// expected, in order. Each file under testdata/suites/ is one suite; the
+// expected, in order. Each file under rules/testdata/suites/ is one suite; the
 // runner turns the inputs into a trace and runs it through Replay, so a
 // suite tests exactly what `nephoran replay` and the live watcher do.
 type suite struct {
@@ -64,7 +64,7 @@ type suiteExpect struct {
 var suiteEpoch = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 
 func TestRuleSuites(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "suites", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join("rules", "testdata", "suites", "*.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, file := range files {

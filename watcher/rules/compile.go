@@ -33,6 +33,9 @@ type program struct {
 	// loops is set when the expression has a comprehension: the only
 	// place cel-go checks an evaluation's context.
 	loops bool
+	// tracked is set when evaluations count their cost against the
+	// runtime limit (the cost may grow with the input).
+	tracked bool
 }
 
 // compile parses, type-checks and plans one condition of a rule of the
@@ -69,17 +72,23 @@ func compile(kind model.RuleKind, s scalar, limit uint64) (p *program, problems 
 			fmt.Sprintf("worst-case cost %s exceeds the limit %d: a comprehension (all, exists, map, filter) over the input, or one nested in another, is unbounded; test fields directly",
 				costString(est.Max), limit), false)}
 	}
-	prg, err := env.Program(ast,
-		cel.CostLimit(limit),
-		cel.InterruptCheckFrequency(interruptCheckFrequency),
-		cel.EvalOptions(cel.OptOptimize))
+	opts := []cel.ProgramOption{cel.InterruptCheckFrequency(interruptCheckFrequency), cel.EvalOptions(cel.OptOptimize)}
+	tracked := false
+	// The runtime limit guards what the estimate cannot bound: inputs
+	// larger than the size hints. An expression whose estimate does not grow
+	// with the inputs (no loop, no size-dependent call) is bounded by the
+	// estimate already checked above, and runs without the tracking.
+	if larger, err := env.EstimateCost(ast, largerInputs{}); err != nil || larger.Max != est.Max {
+		opts, tracked = append(opts, cel.CostLimit(limit)), true
+	}
+	prg, err := env.Program(ast, opts...)
 	if err != nil {
 		return nil, []Problem{s.problem(0, fmt.Sprintf("plan the expression: %v", err), false)}
 	}
 	if kind == model.EventRule {
 		problems = append(problems, stringNumberWarnings(native, s)...)
 	}
-	return &program{prg: prg, metric: firstMetric(native), loops: hasComprehension(native)}, problems
+	return &program{prg: prg, metric: firstMetric(native), loops: hasComprehension(native), tracked: tracked}, problems
 }
 
 func costString(c uint64) string {

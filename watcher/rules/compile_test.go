@@ -179,6 +179,30 @@ func TestRuntimeCostLimit(t *testing.T) {
 	require.False(t, ok)
 }
 
+// TestCostTrackingOnlyWhereTheInputCanGrowTheCost: an expression whose
+// estimated cost does not depend on the inputs' sizes is bounded by the
+// load-time check and runs untracked; one that loops or reads a string's
+// content is tracked against the runtime limit.
+func TestCostTrackingOnlyWhereTheInputCanGrowTheCost(t *testing.T) {
+	cases := []struct {
+		kind    model.RuleKind
+		expr    string
+		tracked bool
+	}{
+		{model.MetricRule, "metrics['kpm.prb_utilization'] > 0.85", false},
+		{model.MetricRule, "'kpm.p95_latency_ms' in metrics && metrics['kpm.p95_latency_ms'] > 50.0", false},
+		{model.MetricRule, "metrics.exists(m, metrics[m] > 2.0)", true},
+		{model.MetricRule, "size(cell) > 2", false},
+		{model.EventRule, "event.thresholdCrossingAlertFields.alertValue > 0.9", false},
+		{model.EventRule, "event.faultFields.specificProblem.contains('link')", true},
+		{model.EventRule, "event.faultFields.alarmCondition == 'LINK_DOWN'", false}, // a comparison stops at the literal's end
+	}
+	for _, tc := range cases {
+		p := mustCompile(t, tc.kind, tc.expr, DefaultCostLimit)
+		require.Equal(t, tc.tracked, p.tracked, tc.expr)
+	}
+}
+
 // lateCancel is a context that reports no error when first asked (so an
 // evaluation starts) but whose Done channel is closed: it stands for a
 // context cancelled while a condition runs.
