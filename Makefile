@@ -38,8 +38,8 @@ render: build ## Re-render every blueprint in place with nephoran render
 	$(BIN)/nephoran render $(dir $(wildcard blueprints/*/Kptfile))
 
 .PHONY: demo
-demo: build ## Render the blueprints on a scratch copy, apply a scale-out intent to the UPF, and show the diff
-	@hack/demo.sh
+demo: build ## The closed loop: a seeded Git repo, the watcher, bundled traces in, reviewable proposals out (WORKDIR=dir to keep it somewhere)
+	@$(BIN)/nephoran demo $(if $(WORKDIR),--workdir $(WORKDIR))
 
 .PHONY: images
 images: ## Build the function images (needs a container engine; not run in CI)

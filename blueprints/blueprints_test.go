@@ -4,18 +4,15 @@
 package blueprints_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/nephoran/nephoran/internal/testenv"
 	"github.com/nephoran/nephoran/pipeline"
@@ -104,31 +101,12 @@ func maps(m map[string]string) map[string]string {
 	return c
 }
 
-// kustomizeBuild runs the real kustomize on a package and returns its objects.
-func kustomizeBuild(t *testing.T, dir string) []*unstructured.Unstructured {
-	t.Helper()
-	var stderr bytes.Buffer
-	cmd := exec.Command(testenv.Tool(t, "kustomize"), "build", dir)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, "kustomize build %s: %s", dir, stderr.String())
-	var objs []*unstructured.Unstructured
-	for _, doc := range strings.Split(string(out), "\n---\n") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		var m map[string]any
-		require.NoError(t, yaml.Unmarshal([]byte(doc), &m))
-		objs = append(objs, &unstructured.Unstructured{Object: m})
-	}
-	return objs
-}
 
 func TestKustomizeBuildsEveryBlueprint(t *testing.T) {
 	for _, bp := range blueprints(t) {
 		t.Run(bp, func(t *testing.T) {
 			kinds := map[string]int{}
-			for _, o := range kustomizeBuild(t, bp) {
+			for _, o := range testenv.KustomizeBuild(t, bp) {
 				kinds[o.GetKind()]++
 				require.NotEqual(t, "nephoran.com/v1", o.GetAPIVersion(), "local-config reached the build")
 				require.Equal(t, "render-cnf", o.GetAnnotations()["nephoran.com/generated-by"])
@@ -151,11 +129,11 @@ func TestBlueprintsPassServerSideDryRun(t *testing.T) {
 	ctx := context.Background()
 	for _, bp := range blueprints(t) {
 		t.Run(bp, func(t *testing.T) {
-			require.NoError(t, testenv.ServerDryRun(ctx, cfg, kustomizeBuild(t, bp)))
+			require.NoError(t, testenv.ServerDryRun(ctx, cfg, testenv.KustomizeBuild(t, bp)))
 		})
 	}
 	t.Run("a negative replica count is refused", func(t *testing.T) {
-		objs := kustomizeBuild(t, "upf")
+		objs := testenv.KustomizeBuild(t, "upf")
 		for _, o := range objs {
 			if o.GetKind() == "Deployment" {
 				require.NoError(t, unstructured.SetNestedField(o.Object, int64(-1), "spec", "replicas"))

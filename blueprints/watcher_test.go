@@ -35,7 +35,7 @@ const watcherPkg = "nephoran-watcher"
 func watcherObjects(t *testing.T) map[string]*unstructured.Unstructured {
 	t.Helper()
 	byKind := map[string]*unstructured.Unstructured{}
-	for _, o := range kustomizeBuild(t, watcherPkg) {
+	for _, o := range testenv.KustomizeBuild(t, watcherPkg) {
 		require.NotContains(t, byKind, o.GetKind(), "two objects of kind %s", o.GetKind())
 		byKind[o.GetKind()] = o
 	}
@@ -78,7 +78,7 @@ func TestWatcherPackageBuildsTheExpectedKinds(t *testing.T) {
 func TestWatcherPackagePassesServerSideDryRun(t *testing.T) {
 	cfg := testenv.StartKubeAPIServer(t)
 	testenv.InstallCRDs(t, cfg, testenv.UpstreamCRDs(t)...)
-	require.NoError(t, testenv.ServerDryRun(context.Background(), cfg, kustomizeBuild(t, watcherPkg)))
+	require.NoError(t, testenv.ServerDryRun(context.Background(), cfg, testenv.KustomizeBuild(t, watcherPkg)))
 }
 
 // validateWatcherPackage runs what `nephoran validate DIR` runs.

@@ -25,6 +25,40 @@ type Config struct {
 	RIC      RICConfig     `json:"ric,omitempty"`
 	KPM      KPMConfig     `json:"kpm,omitempty"`
 	Store    StoreConfig   `json:"store,omitempty"`
+	// Git, when set, is the deployment repository: its CNFDeployments are
+	// the inventory (instead of --packages) and decisions are delivered to
+	// it as proposal branches.
+	Git *GitConfig `json:"git,omitempty"`
+}
+
+// GitConfig points the watcher at the deployment repository.
+type GitConfig struct {
+	// URL of the repository (https://, http://, ssh://, user@host:path or a
+	// local path). Credentials in the URL are never logged.
+	URL string `json:"url"`
+	// Branch is the deployment branch (default main).
+	Branch string `json:"branch,omitempty"`
+	// Path is the directory holding the packages (default: the root).
+	Path string `json:"path,omitempty"`
+	// BranchPrefix starts every proposal branch (default proposed/, Porch's
+	// layout: proposed/<package path>/<decision id>).
+	BranchPrefix string `json:"branchPrefix,omitempty"`
+	// Auth names the files the credentials are read from.
+	Auth GitAuth `json:"auth,omitempty"`
+	// Refresh is how often the inventory and the open proposals are read
+	// again from the repository (Go duration, default 10s).
+	Refresh string `json:"refresh,omitempty"`
+}
+
+// GitAuth names credential files; at most one of passwordFile, tokenFile
+// and sshKeyFile.
+type GitAuth struct {
+	Username             string `json:"username,omitempty"`
+	PasswordFile         string `json:"passwordFile,omitempty"`
+	TokenFile            string `json:"tokenFile,omitempty"`
+	SSHKeyFile           string `json:"sshKeyFile,omitempty"`
+	SSHKeyPassphraseFile string `json:"sshKeyPassphraseFile,omitempty"`
+	KnownHostsFile       string `json:"knownHostsFile,omitempty"`
 }
 
 // VESConfig configures the VES Event Listener.
@@ -129,6 +163,16 @@ func LoadConfig(path string) (Config, error) {
 	if c.Store.Retention != "" {
 		if d, err := time.ParseDuration(c.Store.Retention); err != nil || d <= 0 {
 			return c, fmt.Errorf("%s: store.retention: %q is not a positive Go duration such as 168h", path, c.Store.Retention)
+		}
+	}
+	if g := c.Git; g != nil {
+		if g.URL == "" {
+			return c, fmt.Errorf("%s: git.url is required when git is set", path)
+		}
+		if g.Refresh != "" {
+			if d, err := time.ParseDuration(g.Refresh); err != nil || d <= 0 {
+				return c, fmt.Errorf("%s: git.refresh: %q is not a positive Go duration such as 10s", path, g.Refresh)
+			}
 		}
 	}
 	if c.Store.KPMRetention != "" {

@@ -289,7 +289,7 @@ func TestMetricNames(t *testing.T) {
 }
 
 // post sends body to url and requires the status code.
-func post(t *testing.T, url, body string, want int) {
+func post(t testing.TB, url, body string, want int) {
 	t.Helper()
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
 	require.NoError(t, err)

@@ -18,7 +18,7 @@ type engine struct {
 	// grace is how long after its end a window stays open for the report
 	// of its last granularity period, which arrives just after the end.
 	grace time.Duration
-	state   *decide.State
+	state *decide.State
 	// record receives every decision and suppression, in order.
 	record func(ctx context.Context, ds []model.Decision)
 	// observeWindow, when set, sees each closed window before decide.

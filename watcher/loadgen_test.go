@@ -68,7 +68,7 @@ func startWatcher(b *testing.B) string {
 	done := make(chan error, 1)
 	go func() {
 		done <- watcher.Run(ctx, watcher.Options{
-			Listen: "127.0.0.1:0", Data: b.TempDir(),
+			Listen: "127.0.0.1:0", Data: b.TempDir(), Rules: b.TempDir(),
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Ready:  func(a net.Addr) { ready <- a },
 		})

@@ -32,17 +32,32 @@ const (
 	// restoreDecisionsFor is how far back recorded decisions restart
 	// cooldowns and clear latches: longer than any sane cooldown.
 	restoreDecisionsFor = 24 * time.Hour
+	// redecideMargin: events received up to this long before the newest
+	// recorded decision are decided on again after a restart.
+	redecideMargin = 5 * time.Second
 )
 
 // planner runs the live decision loop: one goroutine owns the decide state
 // and the engine; accepted VES events, rule reloads and a 1 s tick reach it
 // through channels.
 type planner struct {
-	log     *slog.Logger
-	now     func() time.Time
-	engine  *engine
-	events  chan []model.Event
-	rules   chan []model.Rule
+	log    *slog.Logger
+	now    func() time.Time
+	engine *engine
+	events chan []model.Event
+	rules  chan []model.Rule
+	// moved is signalled when KPM reports arrive: the clock may have
+	// passed a window's end, so the loop ticks without waiting.
+	moved chan struct{}
+	// deployment, when set, is the Git repository: its inventory and open
+	// proposals reach the loop through views; decisions are delivered by
+	// its worker.
+	deployment *deployment
+	views      chan view
+	// open are the CNFs with a proposal not merged yet: the last view's,
+	// plus every CNF decided on since (queued in the same transaction as
+	// its decision, so open from that moment).
+	open    map[string]bool
 	cnfs    []string
 	metrics *plannerMetrics
 	// reloadErr is the last rule reload's error, "" when it succeeded.
@@ -56,9 +71,12 @@ type plannerOptions struct {
 	cnfs     []inventory.CNF
 	windows  *kpm.Ingester
 	store    *store.Store
-	metrics  *plannerMetrics
-	log      *slog.Logger
-	now      func() time.Time
+	// deployment is the Git repository (nil: no delivery, the inventory
+	// is cnfs).
+	deployment *deployment
+	metrics    *plannerMetrics
+	log        *slog.Logger
+	now        func() time.Time
 }
 
 // newPlanner loads the rules once (an invalid rule set at start is an error:
@@ -80,6 +98,16 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 		deps[i], names[i] = c.CNFDeployment, c.Name
 	}
 	state.SetInventory(deps)
+	open := map[string]bool{}
+	if o.deployment != nil {
+		v, err := o.deployment.read(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("git: %w", err)
+		}
+		state.SetInventory(v.cnfs)
+		state.SetProposals(v.open, nil)
+		open = v.open
+	}
 
 	now := o.now()
 	evs, err := o.store.RecentEvents(ctx, now.Add(-decide.DefaultDedup), restoreEvents)
@@ -90,12 +118,33 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("restore recent decisions: %w", err)
 	}
-	state.Restore(evs, ds)
+	// Events the loop had decided on before the restart rebuild dedup and
+	// incidents; those after the newest recorded outcome (less a margin,
+	// for requests accepted concurrently) may have been acknowledged but
+	// not decided on when the process died: they are decided on again.
+	// Deciding an event twice is harmless (the same decision id; the
+	// restored cooldown suppresses it), missing it would lose a proposal.
+	var mark time.Time
+	for _, d := range ds {
+		if d.At.After(mark) {
+			mark = d.At
+		}
+	}
+	redecide := 0
+	for redecide < len(evs) && !evs[len(evs)-1-redecide].ReceivedAt.Before(mark.Add(-redecideMargin)) {
+		redecide++
+	}
+	undecided := evs[len(evs)-redecide:]
+	state.Restore(evs[:len(evs)-redecide], ds)
 
 	p := &planner{
 		log: o.log, now: o.now, metrics: o.metrics, cnfs: names,
-		events: make(chan []model.Event, plannerQueue),
-		rules:  make(chan []model.Rule, 1),
+		events:     make(chan []model.Event, plannerQueue),
+		rules:      make(chan []model.Rule, 1),
+		moved:      make(chan struct{}, 1),
+		views:      make(chan view, 1),
+		deployment: o.deployment,
+		open:       open,
 	}
 	p.engine = &engine{
 		grace:   DefaultWindowGrace,
@@ -113,6 +162,18 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 			if err := o.store.AppendDecisions(ctx, ds); err != nil {
 				p.metrics.decisionErrs.Add(float64(len(ds)))
 				p.log.Error("decisions not recorded", "count", len(ds), "error", err)
+				return
+			}
+			// Recorded is queued (the same transaction): the CNF has an
+			// open proposal from now on; deliver it now.
+			if p.deployment != nil {
+				for _, d := range ds {
+					if d.Suppressed == "" && !p.open[d.CNF] {
+						p.open[d.CNF] = true
+						p.engine.state.SetProposals(p.open, nil)
+					}
+				}
+				p.deployment.worker.Kick()
 			}
 		},
 		observeWindow: func(w model.Window, now time.Time) {
@@ -122,7 +183,11 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 			p.log.Warn("rule evaluation failed; skipped", "error", err)
 		},
 	}
-	p.log.Info("rules loaded", "dir", o.rulesDir, "rules", len(rs), "restoredEvents", len(evs), "restoredDecisions", len(ds))
+	for _, e := range undecided {
+		p.engine.events(ctx, []model.Event{e}, e.ReceivedAt)
+	}
+	p.log.Info("rules loaded", "dir", o.rulesDir, "rules", len(rs), "restoredEvents", len(evs)-len(undecided),
+		"redecidedEvents", len(undecided), "restoredDecisions", len(ds))
 	return p, nil
 }
 
@@ -137,9 +202,29 @@ func (p *planner) observe(ctx context.Context, evs []model.Event) error {
 	}
 }
 
+// reports is the KPM ingester's hook: a report moves the clock, so windows
+// may close now rather than at the next tick. It never blocks.
+func (p *planner) reports([]model.KPMReport) {
+	select {
+	case p.moved <- struct{}{}:
+	default:
+	}
+}
+
 // start runs the loop and the rule directory's hot reload until ctx is
 // done; wait returns once both have stopped.
 func (p *planner) start(ctx context.Context, rulesDir string) {
+	if d := p.deployment; d != nil {
+		p.done.Add(2)
+		go func() {
+			defer p.done.Done()
+			_ = d.worker.Run(ctx)
+		}()
+		go func() {
+			defer p.done.Done()
+			p.refresh(ctx, d)
+		}()
+	}
 	p.done.Add(2)
 	go func() {
 		defer p.done.Done()
@@ -156,6 +241,31 @@ func (p *planner) start(ctx context.Context, rulesDir string) {
 }
 
 func (p *planner) wait() { p.done.Wait() }
+
+// refresh reads the deployment repository every interval: a person's
+// change in Git (replicas edited, a package added or removed, a proposal
+// merged) is what the loop uses next.
+func (p *planner) refresh(ctx context.Context, d *deployment) {
+	t := time.NewTicker(d.refresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		v, err := d.read(ctx)
+		if err != nil {
+			p.log.Warn("deployment repository not read; the last view stays", "error", err)
+			continue
+		}
+		select { // replace a view the loop has not taken yet
+		case <-p.views:
+		default:
+		}
+		p.views <- v
+	}
+}
 
 func (p *planner) reloaded(rs []model.Rule) {
 	select {
@@ -189,6 +299,12 @@ func (p *planner) loop(ctx context.Context) {
 			now := p.now()
 			p.engine.tick(ctx, now)
 			p.exportCooling(now)
+		case <-p.moved:
+			p.engine.tick(ctx, p.now())
+		case v := <-p.views:
+			p.open = v.open
+			p.engine.state.SetInventory(v.cnfs)
+			p.engine.state.SetProposals(v.open, nil)
 		case evs := <-p.events:
 			p.engine.events(ctx, evs, p.now())
 		case rs := <-p.rules:

@@ -62,7 +62,7 @@ func get(t *testing.T, url string) string {
 
 type decisionItem struct {
 	ID, CNF, Action, Rule, Reason, Suppressed string
-	Intent                                   *struct {
+	Intent                                    *struct {
 		Spec struct {
 			Avoid struct{ Sites, Nodes []string }
 		}

@@ -36,7 +36,7 @@ func TestE2MgrDisconnectedNodeMakesKPMStale(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- watcher.Run(ctx, watcher.Options{
-			Listen: "127.0.0.1:0", Data: t.TempDir(),
+			Listen: "127.0.0.1:0", Data: t.TempDir(), Rules: t.TempDir(),
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Config: watcher.Config{RIC: watcher.RICConfig{E2Mgr: e2mgr.URL + "/v1", Interval: "50ms"}},
 			Ready:  func(a net.Addr) { ready <- a },

@@ -78,6 +78,9 @@ func Run(ctx context.Context, opts Options) error {
 	log := opts.Logger
 
 	var cnfs []inventory.CNF
+	if opts.Packages != "" && opts.Config.Git != nil {
+		return errors.New("--packages and git are both set: with a deployment repository its CNFDeployments are the inventory")
+	}
 	if opts.Packages != "" {
 		var err error
 		if cnfs, err = inventory.Load(opts.Packages); err != nil {
@@ -130,13 +133,28 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	background, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
+	var dep *deployment
+	if g := opts.Config.Git; g != nil {
+		if dep, cnfs, err = openDeployment(ctx, *g, opts.Data, events, reg, log, opts.Now); err != nil {
+			return err
+		}
+		defer dep.close()
+	}
 	connected, err := startRIC(background, opts.Config.RIC, cnfs, reg, log)
 	if err != nil {
 		return err
 	}
-	reports := kpm.New(kpm.Options{Registerer: reg, Logger: log, Now: opts.Now, Connected: connected, Record: events.RecordKPM})
-	plan, err := newPlanner(ctx, plannerOptions{
-		rulesDir: opts.Rules, cnfs: cnfs, windows: reports, store: events,
+	// KPM reports are recorded for trace export and move the planner's
+	// clock; plan is set before anything can ingest (the server and the
+	// Prometheus pull start below).
+	var plan *planner
+	record := func(rs []model.KPMReport) {
+		events.RecordKPM(rs)
+		plan.reports(rs)
+	}
+	reports := kpm.New(kpm.Options{Registerer: reg, Logger: log, Now: opts.Now, Connected: connected, Record: record})
+	plan, err = newPlanner(ctx, plannerOptions{
+		rulesDir: opts.Rules, cnfs: cnfs, windows: reports, store: events, deployment: dep,
 		metrics: newPlannerMetrics(reg), log: log, now: opts.Now,
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,13 +23,18 @@ import (
 
 // watch starts bin/nephoran watch on a free loopback port with the given
 // state directory and waits until /readyz answers.
-func watch(t *testing.T, data string, args ...string) (*exec.Cmd, string) {
+func watch(t testing.TB, data string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 	var stderr bytes.Buffer
+	if !slices.Contains(args, "--rules") {
+		// The default ./rules is, from this package's directory, the rules
+		// package with its test suites.
+		args = append(args, "--rules", filepath.Join(t.TempDir(), "no-rules"))
+	}
 	cmd := exec.Command(testenv.Tool(t, "nephoran"), append([]string{"watch", "--listen", addr, "--data", data}, args...)...)
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())

@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/spf13/cobra"
 
 	nephv1 "github.com/nephoran/nephoran/api/v1"
-	applyintent "github.com/nephoran/nephoran/functions/apply-intent"
 	"github.com/nephoran/nephoran/internal/krm"
 	"github.com/nephoran/nephoran/pipeline"
 )
@@ -74,20 +72,7 @@ func runIntent(cmd *cobra.Command, dir string, o intentOptions) error {
 	if len(o.avoidNodes)+len(o.avoidSites) > 0 {
 		intent.Spec.Avoid = &nephv1.Avoid{Nodes: o.avoidNodes, Sites: o.avoidSites}
 	}
-	config, err := fn.NewFromTypedObject(intent)
-	if err != nil {
-		return err
-	}
-	proc := applyintent.Processor{Now: func() time.Time { return now }}
-	step, err := pkg.Run(pipeline.Image("apply-intent"), proc, config, true)
-	printSteps(cmd.OutOrStdout(), dir, []pipeline.Step{step})
-	if err != nil {
-		return err
-	}
-	steps, err := pkg.Render()
-	printSteps(cmd.OutOrStdout(), dir, steps)
-	if err != nil {
-		return err
-	}
-	return pkg.Write()
+	out, err := pipeline.ApplyIntent(dir, &intent, now)
+	printSteps(cmd.OutOrStdout(), dir, out.Steps())
+	return err
 }

@@ -19,7 +19,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: false,
 		Version:       pipeline.Version,
 	}
-	root.AddCommand(newRenderCommand(), newIntentCommand(), newValidateCommand(), newWatchCommand(), newReplayCommand(), newHashPasswordCommand(), newTraceCommand())
+	root.AddCommand(newRenderCommand(), newIntentCommand(), newValidateCommand(), newWatchCommand(), newReplayCommand(), newDemoCommand(), newHashPasswordCommand(), newTraceCommand())
 	return root
 }
 

@@ -12,6 +12,7 @@ import (
 func newWatchCommand() *cobra.Command {
 	var opts watcher.Options
 	var configPath string
+	var git watcher.GitConfig
 	cmd := &cobra.Command{
 		Use:   "watch",
 		Short: "Run the watcher: VES and E2SM-KPM ingest, the durable event store, /metrics",
@@ -43,6 +44,20 @@ accepted event and every closed 30 s KPM window; a change to them applies within
 					opts.Rules = c.Rules
 				}
 			}
+			// --git-* flags win over the config's git section.
+			if f := cmd.Flags(); f.Changed("git-url") {
+				g := git
+				if c := opts.Config.Git; c != nil {
+					g.Auth, g.BranchPrefix, g.Refresh = c.Auth, c.BranchPrefix, c.Refresh
+					if !f.Changed("git-branch") {
+						g.Branch = c.Branch
+					}
+					if !f.Changed("git-path") {
+						g.Path = c.Path
+					}
+				}
+				opts.Config.Git = &g
+			}
 			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 			return watcher.Run(cmd.Context(), opts)
 		},
@@ -52,6 +67,9 @@ accepted event and every closed 30 s KPM window; a change to them applies within
 	f.StringVar(&opts.Data, "data", "./data", "state directory (created if missing)")
 	f.StringVar(&opts.Packages, "packages", "", "directory whose CNFDeployments are the inventory")
 	f.StringVar(&opts.Rules, "rules", "./rules", "directory of AutomationRule and FCAPSRule files, hot-reloaded (missing: no rules)")
+	f.StringVar(&git.URL, "git-url", "", "deployment repository: its CNFDeployments are the inventory and decisions become proposal branches (credentials go in the config's git.auth files)")
+	f.StringVar(&git.Branch, "git-branch", "main", "deployment branch")
+	f.StringVar(&git.Path, "git-path", "", "directory of the packages inside the repository")
 	f.StringVar(&configPath, "config", "", "optional YAML config (flags win over it)")
 	return cmd
 }

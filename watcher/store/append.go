@@ -58,16 +58,20 @@ type row struct {
 	raw                  string
 }
 
-// appendReq is one Append or AppendDecisions waiting for the writer.
+// appendReq is one Append, AppendDecisions or Mark* waiting for the writer.
 type appendReq struct {
 	ctx       context.Context
 	rows      []row
 	decisions []decisionRow
+	marks     []proposalMark
 	done      chan error // buffered: the writer never blocks answering
+	// err is the request's own error when its transaction commits (a mark
+	// that found no proposal). Writer goroutine only.
+	err error
 }
 
-// size is how many rows the request inserts.
-func (r *appendReq) size() int { return len(r.rows) + len(r.decisions) }
+// size is how many rows the request inserts or updates.
+func (r *appendReq) size() int { return len(r.rows) + len(r.decisions) + len(r.marks) }
 
 // Append stores events and returns once they are durable: committed in one
 // transaction and the write-ahead log fsync'ed. Concurrent calls share
@@ -275,12 +279,17 @@ func (s *Store) commit(batch []*appendReq) {
 		s.decisions.Add(uint64(decisions))
 	}
 	for _, r := range live {
+		if err == nil {
+			r.done <- r.err
+			continue
+		}
 		r.done <- err
 	}
 }
 
 // write inserts the rows of a batch in one transaction: events, then
-// decisions. It returns how many of each it committed.
+// decisions (each queued for delivery beside its row), then the updates of
+// queued proposals. It returns how many events and decisions it committed.
 func (s *Store) write(batch []*appendReq) (events, decisions int, err error) {
 	// Not a caller's context: one caller giving up must not abort the
 	// transaction the others are waiting for.
@@ -327,7 +336,7 @@ func (s *Store) write(batch []*appendReq) (events, decisions int, err error) {
 	clear(args[:cap(args)]) // drop the references to the rows' strings
 	s.args = args[:0]
 
-	var insertDecision *sql.Stmt
+	var insertDecision, insertProposal *sql.Stmt
 	for _, r := range batch {
 		for i := range r.decisions {
 			if insertDecision == nil {
@@ -340,7 +349,21 @@ func (s *Store) write(batch []*appendReq) (events, decisions int, err error) {
 				return 0, 0, fmt.Errorf("append decisions: insert decision %q: %w", d.decisionID, err)
 			}
 			decisions++
+			if d.queued == "" {
+				continue
+			}
+			if insertProposal == nil {
+				insertProposal = tx.StmtContext(ctx, s.proposalInsert)
+			}
+			// INSERT OR IGNORE: a decision recorded again is queued once.
+			if _, err := insertProposal.ExecContext(ctx,
+				d.decisionID, d.queued, d.cnf, d.action, d.queuedAt, d.queuedAt, d.queuedAt); err != nil {
+				return 0, 0, fmt.Errorf("append decisions: queue decision %q: %w", d.decisionID, err)
+			}
 		}
+	}
+	if err := s.writeMarks(ctx, tx, batch); err != nil {
+		return 0, 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, 0, fmt.Errorf("append: commit: %w", err)
@@ -375,11 +398,20 @@ func (s *Store) prepare(ctx context.Context) error {
 	if s.decisionInsert, err = s.w.PrepareContext(ctx, decisionInsertSQL); err != nil {
 		return fmt.Errorf("prepare insert of a decision: %w", err)
 	}
+	if s.proposalInsert, err = s.w.PrepareContext(ctx, proposalInsertSQL); err != nil {
+		return fmt.Errorf("prepare insert of a proposal: %w", err)
+	}
+	for k, query := range markSQL {
+		if s.markStmts[k], err = s.w.PrepareContext(ctx, query); err != nil {
+			return fmt.Errorf("prepare %s: %w", markOp[k], err)
+		}
+	}
 	return nil
 }
 
 func (s *Store) closeStmts() error {
-	return errors.Join(closeStmts(s.inserts), closeStmts(s.kpmInserts), closeStmts([]*sql.Stmt{s.decisionInsert}))
+	return errors.Join(closeStmts(s.inserts), closeStmts(s.kpmInserts),
+		closeStmts([]*sql.Stmt{s.decisionInsert, s.proposalInsert}), closeStmts(s.markStmts[:]))
 }
 
 // prepareInserts prepares the INSERTs of 1 to max rows that insertSQL

@@ -35,6 +35,11 @@ type decisionRow struct {
 	correlationID string
 	approval      string
 	intent        any // nil or a JSON string
+	// queued is the decision as the proposal queue keeps it (JSON), empty
+	// when it is not queued (a suppression); queuedAt is when it was queued
+	// (unix microseconds).
+	queued   string
+	queuedAt int64
 }
 
 // AppendDecisions records decisions and suppressions and returns once they
@@ -43,6 +48,11 @@ type decisionRow struct {
 // anyway), so they neither wait behind nor hold up a separate writer. A
 // decision without At gets the store's clock. Times are kept to the
 // microsecond.
+//
+// Each decision (not a suppression: Suppressed empty and Intent set) is
+// also queued for delivery in the same transaction, so a decision recorded
+// is a decision queued. The queue is keyed by the decision id: a decision
+// recorded again is queued once (see PendingProposals).
 func (s *Store) AppendDecisions(ctx context.Context, ds []model.Decision) error {
 	if len(ds) == 0 {
 		return nil
@@ -75,6 +85,13 @@ func (s *Store) AppendDecisions(ctx context.Context, ds []model.Decision) error 
 			correlationID: d.CorrelationID,
 			approval:      string(d.Approval),
 			intent:        intent,
+		}
+		if queues(d) {
+			q, err := queuedDecision(d, rows[i].at)
+			if err != nil {
+				return err
+			}
+			rows[i].queued, rows[i].queuedAt = q, now.UnixMicro()
 		}
 	}
 	return s.send(ctx, &appendReq{ctx: ctx, decisions: rows, done: make(chan error, 1)}, "append decisions")

@@ -1,5 +1,6 @@
 // Package store is the watcher's durable audit of accepted VES events and of
-// its decisions, and the record of KPM reports that trace export reads: an
+// its decisions, the queue of the decisions still to deliver as proposals,
+// and the record of KPM reports that trace export reads: an
 // embedded SQLite database (modernc.org/sqlite, no cgo) in the watcher's data
 // directory, a time-bounded retention, and the query APIs operators read it
 // through (GET /api/v1/fcaps/events, GET /api/v1/decisions).
@@ -56,6 +57,24 @@
 // what the watcher reads after a restart to rebuild its dedup and cooldown
 // state.
 //
+// # Proposal queue
+//
+// AppendDecisions also queues every decision (Suppressed empty, Intent set)
+// in the proposals table, in the same transaction as its decisions row: a
+// decision recorded is a decision queued, and a kill -9 cannot fall between
+// the two (TestKill9KeepsAcknowledgedDecisionsQueued). The queue is keyed by
+// the decision id (INSERT OR IGNORE), so a decision recorded twice is
+// queued once. The delivery worker (watcher/deliver) reads PendingProposals
+// (due ones in the order they were recorded; a CNF whose oldest pending
+// proposal waits for a retry holds back the ones queued after it) and
+// writes the outcome back with MarkDelivered, MarkNoChange or MarkFailed;
+// these updates go through the same writer and group commit, durable when
+// they return. OpenProposals (pending, or delivered and not merged) feeds
+// the ProposalOpen suppression after a restart, ProposalCounts the pending
+// gauge. A delivery's record and the queue's rows are model.Proposal and
+// model.QueuedProposal, so the store and the worker import neither each
+// other nor propose.
+//
 // RecordKPM is not on a durable path: KPM ingest acknowledges from memory.
 // It queues the reports in a bounded buffer (Options.KPMBuffer; what does
 // not fit is dropped and counted in Stats) and the same writer goroutine
@@ -74,8 +93,9 @@
 //
 // PRAGMA user_version is the schema version; migrations holds one step per
 // version. Open applies the missing steps in one transaction (a version 1
-// database gains the decisions and kpm_reports tables in place), does
-// nothing to a current database, and refuses a newer one.
+// database gains the decisions and kpm_reports tables in place, a version 2
+// one the proposals table, without queueing the decisions it already
+// holds), does nothing to a current database, and refuses a newer one.
 //
 // # Queries, retention
 //
@@ -85,7 +105,8 @@
 // both. Retention (7 days by default) and since/until use model.Event's
 // ReceivedAt, never the producer's clock; Append never refuses an event for
 // its age, Prune removes it later. Decisions are kept as long as events (by
-// their At), KPM reports for Options.KPMRetention (a day by default: at
+// their At), delivered and unchanged proposals as long after their last
+// update, pending proposals until they are delivered, KPM reports for Options.KPMRetention (a day by default: at
 // 10,000 cells a second they are by far the largest table). Run(ctx) is the
 // background loop that prunes at start and then every
 // Options.PruneInterval; the watcher starts it beside its other loops.

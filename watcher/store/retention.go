@@ -13,14 +13,16 @@ const defaultPruneChunk = 5000
 
 // pruned counts the rows one prune deleted.
 type pruned struct {
-	events, decisions, kpmReports int64
+	events, decisions, proposals, kpmReports int64
 }
 
-func (p pruned) total() int64 { return p.events + p.decisions + p.kpmReports }
+func (p pruned) total() int64 { return p.events + p.decisions + p.proposals + p.kpmReports }
 
 // Prune deletes the events received and the decisions made before now minus
-// Options.Retention, and the KPM reports received before now minus
-// Options.KPMRetention. It returns how many rows it deleted in all.
+// Options.Retention, the delivered and unchanged proposals last updated
+// before then (a pending proposal stays until it is delivered), and the KPM
+// reports received before now minus Options.KPMRetention. It returns how
+// many rows it deleted in all.
 func (s *Store) Prune(ctx context.Context) (int64, error) {
 	p, err := s.prune(ctx)
 	return p.total(), err
@@ -39,6 +41,9 @@ func (s *Store) prune(ctx context.Context) (pruned, error) {
 	if p.decisions, err = s.pruneTable(ctx, "decisions", "at", now.Add(-s.opts.Retention)); err != nil {
 		return p, err
 	}
+	if p.proposals, err = s.pruneProposals(ctx, now.Add(-s.opts.Retention)); err != nil {
+		return p, err
+	}
 	p.kpmReports, err = s.pruneTable(ctx, "kpm_reports", "received_at", now.Add(-s.opts.KPMRetention))
 	return p, err
 }
@@ -47,6 +52,21 @@ func (s *Store) prune(ctx context.Context) (pruned, error) {
 // before cutoff, in chunks of pruneChunk rows.
 func (s *Store) pruneTable(ctx context.Context, table, column string, cutoff time.Time) (int64, error) {
 	query := fmt.Sprintf(`DELETE FROM %[1]s WHERE id IN (SELECT id FROM %[1]s WHERE %[2]s < ? ORDER BY %[2]s LIMIT ?)`, table, column)
+	return s.pruneChunks(ctx, table, query, cutoff)
+}
+
+// pruneProposals deletes the settled proposals (delivered or unchanged)
+// last updated before cutoff. Updated, not queued: a proposal delivered
+// after a long outage is kept a full retention after its delivery.
+func (s *Store) pruneProposals(ctx context.Context, cutoff time.Time) (int64, error) {
+	const query = `DELETE FROM proposals WHERE id IN (SELECT id FROM proposals
+	WHERE state IN ('delivered', 'nochange') AND updated_at < ? LIMIT ?)`
+	return s.pruneChunks(ctx, "proposals", query, cutoff)
+}
+
+// pruneChunks runs query (a DELETE taking the cutoff in unix microseconds
+// and a row limit) until it deletes fewer than pruneChunk rows.
+func (s *Store) pruneChunks(ctx context.Context, table, query string, cutoff time.Time) (int64, error) {
 	var total int64
 	for {
 		res, err := s.w.ExecContext(ctx, query, cutoff.UnixMicro(), s.pruneChunk)
@@ -74,9 +94,9 @@ func (s *Store) Run(ctx context.Context) error {
 		p, err := s.prune(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil && !s.closed():
-			s.opts.Logger.Error("prune", "err", err, "events", p.events, "decisions", p.decisions, "kpmReports", p.kpmReports)
+			s.opts.Logger.Error("prune", "err", err, "events", p.events, "decisions", p.decisions, "proposals", p.proposals, "kpmReports", p.kpmReports)
 		case p.total() > 0:
-			s.opts.Logger.Info("pruned", "events", p.events, "decisions", p.decisions, "kpmReports", p.kpmReports,
+			s.opts.Logger.Info("pruned", "events", p.events, "decisions", p.decisions, "proposals", p.proposals, "kpmReports", p.kpmReports,
 				"retention", s.opts.Retention, "kpmRetention", s.opts.KPMRetention)
 		}
 		select {

@@ -42,7 +42,7 @@ var ErrClosed = errors.New("store closed")
 
 // schemaVersion is PRAGMA user_version of a database this code created:
 // len(migrations).
-const schemaVersion = 2
+const schemaVersion = 3
 
 // migrations[v] takes a database from schema version v to v+1. They are
 // applied in order in one transaction, so a database is never left between
@@ -108,12 +108,41 @@ CREATE TABLE kpm_reports (
 CREATE INDEX kpm_reports_received      ON kpm_reports (received_at);
 CREATE INDEX kpm_reports_node_received ON kpm_reports (node_id, received_at);
 `,
+	// v3: the proposal queue (see proposals.go). A decision recorded from
+	// now on is queued in the same transaction. The decisions already
+	// recorded are not queued: no version before this one delivered
+	// anything, and proposing days-old decisions on upgrade would be wrong.
+	`
+-- id is the queue order (a rowid alias, stable across VACUUM; without
+-- AUTOINCREMENT a new row still gets more than every row kept, since
+-- pending rows are never deleted and pruning removes old settled ones).
+CREATE TABLE proposals (
+	id              INTEGER PRIMARY KEY,
+	decision_id     TEXT    NOT NULL UNIQUE, -- model.Decision.ID: the proposal's id
+	decision        TEXT    NOT NULL,        -- the model.Decision as JSON, intent included
+	cnf             TEXT    NOT NULL,
+	action          TEXT    NOT NULL,
+	state           TEXT    NOT NULL,        -- pending, delivered, nochange
+	attempts        INTEGER NOT NULL,        -- failed deliveries
+	next_attempt_at INTEGER NOT NULL,        -- unix microseconds: due from then while pending
+	ref             TEXT    NOT NULL,        -- where the backend keeps it (a branch), once delivered
+	commit_id       TEXT    NOT NULL,        -- its commit (git backend), once delivered
+	merged          INTEGER NOT NULL,        -- 1 once it is on the deployment branch
+	last_error      TEXT    NOT NULL,        -- the last failure, or why it changes nothing
+	created_at      INTEGER NOT NULL,        -- unix microseconds
+	updated_at      INTEGER NOT NULL         -- unix microseconds
+);
+CREATE INDEX proposals_state_cnf     ON proposals (state, cnf, id);
+CREATE INDEX proposals_state_updated ON proposals (state, updated_at);
+`,
 }
 
 // Options configure a Store. The zero value is usable.
 type Options struct {
-	// Retention is how long an event is kept after it was received, and a
-	// decision after it was made (DefaultRetention when zero).
+	// Retention is how long an event is kept after it was received, a
+	// decision after it was made, and a delivered or unchanged proposal
+	// after it was last updated; a pending proposal is kept until it is
+	// delivered (DefaultRetention when zero).
 	Retention time.Duration
 	// KPMRetention is how long a KPM report is kept after it was received
 	// (DefaultKPMRetention when zero).
@@ -163,10 +192,13 @@ type Store struct {
 	w, r *sql.DB
 
 	// inserts and kpmInserts are the prepared INSERTs by row count,
-	// decisionInsert the one-row INSERT of a decision; args is the writer
-	// goroutine's reused argument slice.
+	// decisionInsert the one-row INSERT of a decision, proposalInsert its
+	// queueing and markStmts the updates of a queued proposal; args is the
+	// writer goroutine's reused argument slice.
 	inserts, kpmInserts []*sql.Stmt
 	decisionInsert      *sql.Stmt
+	proposalInsert      *sql.Stmt
+	markStmts           [numMarks]*sql.Stmt
 	args                []any
 	// syncNormal says the write connection is at synchronous=NORMAL, as
 	// writeKPM leaves it when it cannot restore FULL. Writer goroutine only,
