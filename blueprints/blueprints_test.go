@@ -101,7 +101,6 @@ func maps(m map[string]string) map[string]string {
 	return c
 }
 
-
 func TestKustomizeBuildsEveryBlueprint(t *testing.T) {
 	for _, bp := range blueprints(t) {
 		t.Run(bp, func(t *testing.T) {

@@ -46,4 +46,3 @@ func TestDemoClosesTheLoop(t *testing.T) {
 		require.NoError(t, testenv.ServerDryRun(context.Background(), cfg, testenv.KustomizeBuild(t, pkg)), branch)
 	}
 }
-

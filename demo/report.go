@@ -106,4 +106,3 @@ func pathOf(from, to diff.File) string {
 	}
 	return from.Path()
 }
-

@@ -129,4 +129,3 @@ func linkDownEvent(at time.Time) string {
 "specificProblem":"link down","eventSeverity":"CRITICAL","vfStatus":"Active",
 "alarmAdditionalInformation":{"site":"edge-1","node":"worker-3"}}}}`, us, us)
 }
-
