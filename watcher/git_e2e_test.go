@@ -233,3 +233,54 @@ func BenchmarkSignalToPushedProposal(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// TestGitIsTheTruth changes the deployment repository behind a running
+// watcher, as a person would: a package added on main is in the inventory
+// at the next refresh (its fault gets a proposal), and replicas raised by
+// hand to the maximum make the next scale-out AtBound.
+func TestGitIsTheTruth(t *testing.T) {
+	srv := testenv.StartGitServer(t)
+	seeded := seedCNFs(t, 2)
+	srv.SeedRepo(t, "deploy", filepath.Join(seeded, "upf-00"), "deploy/upf-00")
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules")
+	require.NoError(t, os.MkdirAll(rules, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(rules, "rules.yaml"), []byte(restartRules+`---
+apiVersion: nephoran.com/v1
+kind: FCAPSRule
+metadata:
+  name: overload-scale-out
+spec:
+  eventDomain: fault
+  condition: "event.faultFields.alarmCondition == 'OVERLOAD'"
+  action: scale_out
+`), 0o644))
+	config := filepath.Join(dir, "watch.yaml")
+	require.NoError(t, os.WriteFile(config, []byte(fmt.Sprintf("git: {url: %q, path: deploy, refresh: 200ms}\nrules: %q\n", srv.URL("deploy"), rules)), 0o644))
+	_, base := watch(t, filepath.Join(dir, "data"), "--config", config, "--rules", rules)
+
+	// By hand on main: upf-00's replicas raised to its maximum, then a
+	// package added. Once the watcher sees the package, it has read both.
+	srv.Commit(t, "deploy", "upf-00 at its maximum, by hand", func(work string) {
+		p := filepath.Join(work, "deploy", "upf-00", "cnf.yaml")
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(p, []byte(strings.Replace(string(b), "  replicas: 2\n", "  replicas: 10\n", 1)), 0o644))
+	})
+	srv.SeedRepo(t, "deploy", filepath.Join(seeded, "upf-01"), "deploy/upf-01")
+	require.Eventually(t, func() bool {
+		return strings.Contains(get(t, base+"/metrics"), `planner_cooldown_active{cnf="upf-01"}`)
+	}, 20*time.Second, 100*time.Millisecond, "the added package never became part of the inventory")
+
+	post(t, base+"/eventListener/v7", linkDownFrom("src-01", "ld-01"), http.StatusAccepted)
+	require.Eventually(t, func() bool {
+		return len(proposalBranches(t, srv.Dir("deploy"))["upf-01"]) == 1
+	}, 20*time.Second, 100*time.Millisecond, "no proposal for the added package")
+
+	overload := strings.ReplaceAll(linkDownFrom("src-00", "ov-1"), "LINK_DOWN", "OVERLOAD")
+	post(t, base+"/eventListener/v7", overload, http.StatusAccepted)
+	require.Eventually(t, func() bool {
+		return len(decisions(t, base, "suppressed=AtBound&cnf=upf-00")) == 1
+	}, 10*time.Second, 50*time.Millisecond, "the hand edit was not used: %s", get(t, base+"/api/v1/decisions"))
+	require.Empty(t, proposalBranches(t, srv.Dir("deploy"))["upf-00"], "no scale-out proposal at the bound")
+}
