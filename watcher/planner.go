@@ -58,7 +58,6 @@ type planner struct {
 	// plus every CNF decided on since (queued in the same transaction as
 	// its decision, so open from that moment).
 	open    map[string]bool
-	cnfs    []string
 	metrics *plannerMetrics
 	// reloadErr is the last rule reload's error, "" when it succeeded.
 	reloadErr atomic.Pointer[string]
@@ -92,14 +91,14 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
 	o.metrics.rules(rs)
-	deps := make([]*nephv1.CNFDeployment, len(o.cnfs))
-	names := make([]string, len(o.cnfs))
-	for i, c := range o.cnfs {
-		deps[i], names[i] = c.CNFDeployment, c.Name
-	}
-	state.SetInventory(deps)
 	open := map[string]bool{}
-	if o.deployment != nil {
+	if o.deployment == nil {
+		deps := make([]*nephv1.CNFDeployment, len(o.cnfs))
+		for i, c := range o.cnfs {
+			deps[i] = c.CNFDeployment
+		}
+		state.SetInventory(deps)
+	} else {
 		v, err := o.deployment.read(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("git: %w", err)
@@ -138,7 +137,7 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 	state.Restore(evs[:len(evs)-redecide], ds)
 
 	p := &planner{
-		log: o.log, now: o.now, metrics: o.metrics, cnfs: names,
+		log: o.log, now: o.now, metrics: o.metrics,
 		events:     make(chan []model.Event, plannerQueue),
 		rules:      make(chan []model.Rule, 1),
 		moved:      make(chan struct{}, 1),
