@@ -1,0 +1,160 @@
+package porch
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	yamlv3 "go.yaml.in/yaml/v3"
+
+	nephv1 "github.com/nephoran/nephoran/api/v1"
+	"github.com/nephoran/nephoran/pipeline"
+	"github.com/nephoran/nephoran/watcher/propose"
+)
+
+// errRender says the package's pipeline failed after the intent applied.
+var errRender = errors.New("render failed")
+
+// applyIntent applies intent to a package's files in a temporary
+// directory and returns every file afterwards, and whether any changed.
+// A refused intent (at a bound, outside the guardrails, no such target) or
+// one already applied is propose.ErrNoChange; a failing pipeline wraps
+// errRender.
+func applyIntent(files map[string]string, intent *nephv1.CNFIntent, now time.Time) (map[string]string, bool, error) {
+	dir, err := os.MkdirTemp("", "nephoran-porch-")
+	if err != nil {
+		return nil, false, err
+	}
+	defer os.RemoveAll(dir)
+	for name, content := range files {
+		if c := path.Clean(name); c != name || path.IsAbs(name) || c == ".." || strings.HasPrefix(c, "../") {
+			return nil, false, fmt.Errorf("resource file %q is not a relative path inside the package", name)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, false, err
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return nil, false, err
+		}
+	}
+	res, err := pipeline.ApplyIntent(dir, intent, now)
+	switch {
+	case err != nil && res.Applied.Failed:
+		return nil, false, fmt.Errorf("%s: %w", why(res.Applied), propose.ErrNoChange)
+	case errors.Is(err, pipeline.ErrFailed):
+		var msgs []string
+		for _, s := range res.Rendered {
+			if s.Failed {
+				msgs = append(msgs, s.Function+": "+why(s))
+			}
+		}
+		return nil, false, fmt.Errorf("%s: %w", strings.Join(msgs, "; "), errRender)
+	case err != nil:
+		return nil, false, err
+	case !res.Changed:
+		return nil, false, fmt.Errorf("%s: %w", why(res.Applied), propose.ErrNoChange)
+	}
+	out, err := readFiles(dir)
+	if err != nil {
+		return nil, false, err
+	}
+	return out, !maps.Equal(out, files), nil
+}
+
+// readFiles reads every regular file under dir by slash path.
+func readFiles(dir string) (map[string]string, error) {
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		out[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	return out, err
+}
+
+// why is what a step's results say, errors first ("no results" when none).
+func why(s pipeline.Step) string {
+	var errs, all []string
+	for _, r := range s.Results {
+		all = append(all, r.Message)
+		if r.Severity == fn.Error {
+			errs = append(errs, r.Message)
+		}
+	}
+	switch {
+	case len(errs) > 0:
+		return strings.Join(errs, "; ")
+	case len(all) > 0:
+		return strings.Join(all, "; ")
+	}
+	return "no results"
+}
+
+// decodeCNFs strictly decodes every CNFDeployment in a package's YAML
+// files. A document that says it is a CNFDeployment and does not decode is
+// an error naming the file: a partial inventory would hide a CNF.
+func decodeCNFs(files map[string]string) ([]*nephv1.CNFDeployment, error) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var cnfs []*nephv1.CNFDeployment
+	var problems []string
+	for _, name := range names {
+		b := []byte(files[name])
+		if !bytes.Contains(b, []byte(nephv1.KindCNFDeployment)) {
+			continue
+		}
+		dec := yamlv3.NewDecoder(bytes.NewReader(b))
+		for i := 1; ; i++ {
+			var doc yamlv3.Node
+			if err := dec.Decode(&doc); err != nil {
+				if err != io.EOF {
+					problems = append(problems, fmt.Sprintf("%s: %v", name, err))
+				}
+				break
+			}
+			var head struct {
+				APIVersion string `yaml:"apiVersion"`
+				Kind       string `yaml:"kind"`
+			}
+			if doc.Decode(&head) != nil || head.Kind != nephv1.KindCNFDeployment || head.APIVersion != nephv1.APIVersion {
+				continue
+			}
+			c, errs := nephv1.NodeToCNFDeployment(&doc)
+			if len(errs) > 0 {
+				problems = append(problems, fmt.Sprintf("%s: document %d: %v", name, i, errs.ToAggregate()))
+				continue
+			}
+			cnfs = append(cnfs, c)
+		}
+	}
+	if len(problems) > 0 {
+		return cnfs, errors.New(strings.Join(problems, "; "))
+	}
+	return cnfs, nil
+}
