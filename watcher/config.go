@@ -9,6 +9,7 @@ import (
 	nephv1 "github.com/nephoran/nephoran/api/v1"
 	"github.com/nephoran/nephoran/watcher/auth"
 	"github.com/nephoran/nephoran/watcher/ingest/kpm/promsource"
+	porchprop "github.com/nephoran/nephoran/watcher/propose/porch"
 )
 
 // Config is the optional YAML file of `nephoran watch --config`. Flags given
@@ -29,6 +30,29 @@ type Config struct {
 	// the inventory (instead of --packages) and decisions are delivered to
 	// it as proposal branches.
 	Git *GitConfig `json:"git,omitempty"`
+	// Porch, when set instead of Git, is the Porch repository of the
+	// deployment packages: the CNFDeployments of their latest Published
+	// revisions are the inventory and decisions are delivered as
+	// PackageRevisions moved to Proposed.
+	Porch *PorchConfig `json:"porch,omitempty"`
+}
+
+// PorchConfig points the watcher at a Porch repository. How to reach the
+// API server (kubeconfig, in-cluster, or server with a token or a client
+// certificate) is porch.Connection's.
+type PorchConfig struct {
+	porchprop.Connection
+	// Namespace holds the repository's PackageRevisions (default
+	// "default").
+	Namespace string `json:"namespace,omitempty"`
+	// Repository is the Porch Repository of the deployment packages.
+	Repository string `json:"repository"`
+	// Packages maps a CNF to its package path in the repository; a CNF not
+	// listed is the package of its own name.
+	Packages map[string]string `json:"packages,omitempty"`
+	// Refresh is how often the inventory and the open proposals are read
+	// again (Go duration, default 10s).
+	Refresh string `json:"refresh,omitempty"`
 }
 
 // GitConfig points the watcher at the deployment repository.
@@ -163,6 +187,16 @@ func LoadConfig(path string) (Config, error) {
 	if c.Store.Retention != "" {
 		if d, err := time.ParseDuration(c.Store.Retention); err != nil || d <= 0 {
 			return c, fmt.Errorf("%s: store.retention: %q is not a positive Go duration such as 168h", path, c.Store.Retention)
+		}
+	}
+	if c.Git != nil && c.Porch != nil {
+		return c, fmt.Errorf("%s: git and porch are both set: the deployment is one or the other", path)
+	}
+	if p := c.Porch; p != nil {
+		if p.Refresh != "" {
+			if d, err := time.ParseDuration(p.Refresh); err != nil || d <= 0 {
+				return c, fmt.Errorf("%s: porch.refresh: %q is not a positive Go duration such as 10s", path, p.Refresh)
+			}
 		}
 	}
 	if g := c.Git; g != nil {

@@ -27,6 +27,10 @@ func TestLoadConfig(t *testing.T) {
 		{name: "a prometheus pull", body: "kpm: {prometheus: {url: http://prometheus:9090, interval: 15s, queries: [{measurement: RRU.PrbUsedDl, promql: kpimon_prb_used_dl, nodeLabel: gnb, cellLabel: cell}]}}\n"},
 		{name: "the pull needs its interval", body: "kpm: {prometheus: {url: http://prometheus:9090, interval: soon, queries: [{measurement: RRU.PrbUsedDl, promql: x, nodeLabel: gnb, cellLabel: cell}]}}\n", wantErr: "kpm.prometheus.interval"},
 		{name: "the pull needs queries", body: "kpm: {prometheus: {url: http://prometheus:9090, interval: 15s}}\n", wantErr: "kpm.prometheus"},
+		{name: "a porch deployment", body: "porch: {server: https://127.0.0.1:6443, tokenFile: /var/run/token, caFile: /etc/ca.crt, namespace: porch-demo, repository: deployments, packages: {upf-edge-1: deploy/upf-edge-1}, refresh: 5s}\n"},
+		{name: "porch refresh must be a duration", body: "porch: {repository: r, refresh: often}\n", wantErr: "porch.refresh"},
+		{name: "a misspelt porch key is named", body: "porch: {repository: r, tokenfile: t}\n", wantErr: "porch.tokenfile"},
+		{name: "git or porch, not both", body: "git: {url: /tmp/r}\nporch: {repository: r}\n", wantErr: "both"},
 		{name: "auth is validated", body: "auth: {mode: basicAuth, users: [{username: a, passwordHash: plain}]}\n", wantErr: "auth.users[0].passwordHash"},
 	}
 	for _, tt := range tests {
@@ -64,4 +68,15 @@ func TestWebhookSecret(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, nil, 0o600))
 	_, err = WebhookConfig{SecretFile: file}.Secret()
 	require.ErrorContains(t, err, "empty")
+}
+
+func TestLoadPorchConfig(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, "porch: {kubeconfig: /etc/kubeconfig, context: edge, namespace: porch-demo, repository: deployments, packages: {upf-edge-1: deploy/upf-edge-1}}\n"))
+	require.NoError(t, err)
+	require.NotNil(t, c.Porch)
+	require.Equal(t, "/etc/kubeconfig", c.Porch.Kubeconfig)
+	require.Equal(t, "edge", c.Porch.Context)
+	require.Equal(t, "porch-demo", c.Porch.Namespace)
+	require.Equal(t, "deployments", c.Porch.Repository)
+	require.Equal(t, map[string]string{"upf-edge-1": "deploy/upf-edge-1"}, c.Porch.Packages)
 }

@@ -2,6 +2,7 @@ package watcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -15,26 +16,56 @@ import (
 	"github.com/nephoran/nephoran/watcher/model"
 	"github.com/nephoran/nephoran/watcher/propose"
 	gitprop "github.com/nephoran/nephoran/watcher/propose/git"
+	porchprop "github.com/nephoran/nephoran/watcher/propose/porch"
 	"github.com/nephoran/nephoran/watcher/store"
 )
 
-// defaultGitRefresh is how often the deployment repository is read again
-// when git.refresh is unset.
+// defaultGitRefresh is how often the deployment (Git or Porch) is read
+// again when git.refresh or porch.refresh is unset.
 const defaultGitRefresh = 10 * time.Second
 
-// deployment is the watcher's view of the deployment repository: the
-// Proposer decisions are delivered through and the worker that delivers
-// them exactly once from the store's queue.
+// deployment is the watcher's view of the deployment repository (Git or
+// Porch): the Proposer decisions are delivered through and the worker that
+// delivers them exactly once from the store's queue.
 type deployment struct {
-	proposer *gitprop.Proposer
-	worker   *deliver.Worker
-	store    *store.Store
-	refresh  time.Duration
+	proposer propose.Proposer
+	// kind names the backend in logs and errors: git or porch.
+	kind    string
+	close   func() error
+	worker  *deliver.Worker
+	store   *store.Store
+	refresh time.Duration
 }
 
-// openDeployment clones or fetches the repository and reads the inventory
-// from it: Git is the truth.
-func openDeployment(ctx context.Context, cfg GitConfig, data string, st *store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*deployment, []inventory.CNF, error) {
+// openDeployment opens the backend the config names and reads the
+// inventory from it: Git (or Porch) is the truth.
+func openDeployment(ctx context.Context, cfg Config, data string, st *store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*deployment, []inventory.CNF, error) {
+	var (
+		d   *deployment
+		err error
+	)
+	if cfg.Porch != nil {
+		d, err = openPorch(*cfg.Porch, now, log)
+	} else {
+		d, err = openGit(ctx, *cfg.Git, data, now, log)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	state, err := d.proposer.State(ctx)
+	if err != nil {
+		_ = d.close()
+		return nil, nil, fmt.Errorf("%s: read the deployment: %w", d.kind, err)
+	}
+	d.store = st
+	d.worker = deliver.New(deliver.Options{Proposer: d.proposer, Queue: st, Now: now, Logger: log, Registerer: reg})
+	var _ deliver.Queue = st
+	log.Info("deployment read", "backend", d.kind, "cnfs", len(state.CNFs), "openProposals", len(state.Open), "head", state.Head)
+	return d, cnfsOf(state), nil
+}
+
+// openGit clones or fetches the deployment repository.
+func openGit(ctx context.Context, cfg GitConfig, data string, now func() time.Time, log *slog.Logger) (*deployment, error) {
 	refresh := defaultGitRefresh
 	if cfg.Refresh != "" {
 		refresh, _ = time.ParseDuration(cfg.Refresh) // LoadConfig checked it
@@ -49,18 +80,33 @@ func openDeployment(ctx context.Context, cfg GitConfig, data string, st *store.S
 		Dir: filepath.Join(data, "git"), Now: now, Logger: log,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("git: %w", err)
+		return nil, fmt.Errorf("git: %w", err)
 	}
-	state, err := p.State(ctx)
+	return &deployment{proposer: p, kind: "git", close: p.Close, refresh: refresh}, nil
+}
+
+// openPorch builds the client of the Porch repository; it contacts the
+// server only when the state is read.
+func openPorch(cfg PorchConfig, now func() time.Time, log *slog.Logger) (*deployment, error) {
+	if cfg.Repository == "" {
+		return nil, errors.New("porch: the repository (porch.repository or --porch-repository) is required")
+	}
+	refresh := defaultGitRefresh
+	if cfg.Refresh != "" {
+		refresh, _ = time.ParseDuration(cfg.Refresh) // LoadConfig checked it
+	}
+	rc, err := cfg.Connection.RESTConfig()
 	if err != nil {
-		_ = p.Close()
-		return nil, nil, fmt.Errorf("git: read the deployment: %w", err)
+		return nil, err
 	}
-	d := &deployment{proposer: p, store: st, refresh: refresh}
-	d.worker = deliver.New(deliver.Options{Proposer: p, Queue: st, Now: now, Logger: log, Registerer: reg})
-	var _ deliver.Queue = st
-	log.Info("deployment repository read", "cnfs", len(state.CNFs), "openProposals", len(state.Open), "head", state.Head)
-	return d, cnfsOf(state), nil
+	p, err := porchprop.New(porchprop.Options{
+		Config: rc, Namespace: cfg.Namespace, Repository: cfg.Repository,
+		PackagePath: porchprop.Packages(cfg.Packages), Now: now, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &deployment{proposer: p, kind: "porch", close: func() error { return nil }, refresh: refresh}, nil
 }
 
 func cnfsOf(s propose.State) []inventory.CNF {
@@ -75,13 +121,16 @@ func cnfsOf(s propose.State) []inventory.CNF {
 type view struct {
 	cnfs []*nephv1.CNFDeployment
 	// open are the CNFs with a proposal not merged yet: queued, pushed
-	// and waiting for review, or a branch found in the repository.
+	// and waiting for review, or a branch (a revision) found in the
+	// deployment.
 	open map[string]bool
+	// rejected are the proposals reviewers turned down, as recorded.
+	rejected []model.Rejection
 }
 
-// read reads the repository and the queue. A delivered proposal whose
-// branch is no longer open (merged by a person, or deleted) is closed in
-// the queue.
+// read reads the deployment and the queue. A delivered proposal no longer
+// open (merged by a person, or its branch deleted) is closed in the queue;
+// one sent back to Draft (Porch's rejection) is recorded as rejected.
 func (d *deployment) read(ctx context.Context) (view, error) {
 	// The queue first: a proposal it shows delivered was pushed before the
 	// repository is read, so it cannot be mistaken for a merged one.
@@ -97,21 +146,38 @@ func (d *deployment) read(ctx context.Context) (view, error) {
 	for _, c := range state.CNFs {
 		v.cnfs = append(v.cnfs, c.CNFDeployment)
 	}
-	inGit := map[string]bool{}
+	// A Draft is open only while its delivery is pending (the queue says
+	// so below): delivered, it was sent back by a reviewer.
+	found := map[string]model.Proposal{}
 	for _, p := range state.Open {
-		v.open[p.CNF] = true
-		inGit[p.ID] = true
+		found[p.ID] = p
+		if !p.Draft {
+			v.open[p.CNF] = true
+		}
 	}
 	for _, q := range queued {
-		if q.State == model.ProposalDelivered && !inGit[q.Decision.ID] {
-			if err := d.store.MarkMerged(ctx, q.Decision.ID); err != nil {
-				return view{}, err
+		id := q.Decision.ID
+		if q.State == model.ProposalDelivered {
+			p, ok := found[id]
+			switch {
+			case !ok:
+				if err := d.store.MarkMerged(ctx, id); err != nil {
+					return view{}, err
+				}
+				continue
+			case p.Draft:
+				if err := d.store.MarkRejected(ctx, id, fmt.Sprintf("%s sent back to Draft", p.Ref)); err != nil {
+					return view{}, err
+				}
+				continue
 			}
-			continue
 		}
 		v.open[q.Decision.CNF] = true
 	}
+	// Every rejection kept (the store prunes them after its retention);
+	// decide holds each for the cooldown of the rule asking again.
+	if v.rejected, err = d.store.Rejections(ctx, time.Time{}); err != nil {
+		return view{}, err
+	}
 	return v, nil
 }
-
-func (d *deployment) close() error { return d.proposer.Close() }

@@ -32,7 +32,8 @@ spec:
 `
 
 // seedCNFs writes n UPF packages (upf-00 ... ) rendered from the blueprint,
-// each raising its faults as src-<i>, under a directory for SeedRepo.
+// each raising its faults as src-<i> and reporting KPM as gnb-<i> (three
+// digits), under a directory for SeedRepo.
 func seedCNFs(t testing.TB, n int) string {
 	t.Helper()
 	root := t.TempDir()
@@ -45,6 +46,7 @@ func seedCNFs(t testing.TB, n int) string {
 		require.NoError(t, err)
 		s := strings.Replace(string(cnf), "  name: upf\n", "  name: "+name+"\n", 1)
 		s = strings.Replace(s, "  kpm:\n", fmt.Sprintf("  ves:\n    sourceNames: [src-%02d]\n  kpm:\n", i), 1)
+		s = strings.Replace(s, "    nodeId: gnb-001\n", fmt.Sprintf("    nodeId: gnb-%03d\n", i), 1)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "cnf.yaml"), []byte(s), 0o644))
 		pkg, err := pipeline.Load(dir)
 		require.NoError(t, err)

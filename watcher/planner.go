@@ -49,16 +49,18 @@ type planner struct {
 	// moved is signalled when KPM reports arrive: the clock may have
 	// passed a window's end, so the loop ticks without waiting.
 	moved chan struct{}
-	// deployment, when set, is the Git repository: its inventory and open
-	// proposals reach the loop through views; decisions are delivered by
+	// deployment, when set, is the Git repository or Porch: its inventory
+	// and open proposals reach the loop through views; decisions are delivered by
 	// its worker.
 	deployment *deployment
 	views      chan view
 	// open are the CNFs with a proposal not merged yet: the last view's,
 	// plus every CNF decided on since (queued in the same transaction as
 	// its decision, so open from that moment).
-	open    map[string]bool
-	metrics *plannerMetrics
+	open map[string]bool
+	// rejected are the proposals reviewers turned down (the last view's).
+	rejected []model.Rejection
+	metrics  *plannerMetrics
 	// reloadErr is the last rule reload's error, "" when it succeeded.
 	reloadErr atomic.Pointer[string]
 	done      sync.WaitGroup
@@ -70,8 +72,8 @@ type plannerOptions struct {
 	cnfs     []inventory.CNF
 	windows  *kpm.Ingester
 	store    *store.Store
-	// deployment is the Git repository (nil: no delivery, the inventory
-	// is cnfs).
+	// deployment is the Git repository or Porch (nil: no delivery, the
+	// inventory is cnfs).
 	deployment *deployment
 	metrics    *plannerMetrics
 	log        *slog.Logger
@@ -92,6 +94,7 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 	}
 	o.metrics.rules(rs)
 	open := map[string]bool{}
+	var rejected []model.Rejection
 	if o.deployment == nil {
 		deps := make([]*nephv1.CNFDeployment, len(o.cnfs))
 		for i, c := range o.cnfs {
@@ -101,11 +104,11 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 	} else {
 		v, err := o.deployment.read(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("git: %w", err)
+			return nil, fmt.Errorf("%s: %w", o.deployment.kind, err)
 		}
 		state.SetInventory(v.cnfs)
-		state.SetProposals(v.open, nil)
-		open = v.open
+		state.SetProposals(v.open, v.rejected)
+		open, rejected = v.open, v.rejected
 	}
 
 	now := o.now()
@@ -144,6 +147,7 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 		views:      make(chan view, 1),
 		deployment: o.deployment,
 		open:       open,
+		rejected:   rejected,
 	}
 	p.engine = &engine{
 		grace:   DefaultWindowGrace,
@@ -169,7 +173,7 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 				for _, d := range ds {
 					if d.Suppressed == "" && !p.open[d.CNF] {
 						p.open[d.CNF] = true
-						p.engine.state.SetProposals(p.open, nil)
+						p.engine.state.SetProposals(p.open, p.rejected)
 					}
 				}
 				p.deployment.worker.Kick()
@@ -301,9 +305,9 @@ func (p *planner) loop(ctx context.Context) {
 		case <-p.moved:
 			p.engine.tick(ctx, p.now())
 		case v := <-p.views:
-			p.open = v.open
+			p.open, p.rejected = v.open, v.rejected
 			p.engine.state.SetInventory(v.cnfs)
-			p.engine.state.SetProposals(v.open, nil)
+			p.engine.state.SetProposals(v.open, v.rejected)
 		case evs := <-p.events:
 			p.engine.events(ctx, evs, p.now())
 		case rs := <-p.rules:

@@ -61,8 +61,8 @@ func get(t *testing.T, url string) string {
 }
 
 type decisionItem struct {
-	ID, CNF, Action, Rule, Reason, Suppressed string
-	Intent                                    *struct {
+	ID, CNF, Action, Rule, Reason, Suppressed, Detail string
+	Intent                                            *struct {
 		Spec struct {
 			Avoid struct{ Sites, Nodes []string }
 		}

@@ -78,8 +78,11 @@ func Run(ctx context.Context, opts Options) error {
 	log := opts.Logger
 
 	var cnfs []inventory.CNF
-	if opts.Packages != "" && opts.Config.Git != nil {
-		return errors.New("--packages and git are both set: with a deployment repository its CNFDeployments are the inventory")
+	if opts.Packages != "" && (opts.Config.Git != nil || opts.Config.Porch != nil) {
+		return errors.New("--packages and a deployment (git or porch) are both set: the deployment's CNFDeployments are the inventory")
+	}
+	if opts.Config.Git != nil && opts.Config.Porch != nil {
+		return errors.New("git and porch are both set: the deployment is one or the other")
 	}
 	if opts.Packages != "" {
 		var err error
@@ -134,8 +137,8 @@ func Run(ctx context.Context, opts Options) error {
 	background, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
 	var dep *deployment
-	if g := opts.Config.Git; g != nil {
-		if dep, cnfs, err = openDeployment(ctx, *g, opts.Data, events, reg, log, opts.Now); err != nil {
+	if opts.Config.Git != nil || opts.Config.Porch != nil {
+		if dep, cnfs, err = openDeployment(ctx, opts.Config, opts.Data, events, reg, log, opts.Now); err != nil {
 			return err
 		}
 		defer dep.close()

@@ -13,6 +13,7 @@ func newWatchCommand() *cobra.Command {
 	var opts watcher.Options
 	var configPath string
 	var git watcher.GitConfig
+	var porch watcher.PorchConfig
 	cmd := &cobra.Command{
 		Use:   "watch",
 		Short: "Run the watcher: VES and E2SM-KPM ingest, the durable event store, /metrics",
@@ -21,7 +22,9 @@ func newWatchCommand() *cobra.Command {
 (GET /api/v1/metrics/e2/kpm/{nodeId}), the event query API (GET /api/v1/fcaps/events),
 the decision audit (GET /api/v1/decisions), /metrics, /healthz and /readyz on one HTTP
 server. A 202 means the event is on disk. Rules under --rules are evaluated on every
-accepted event and every closed 30 s KPM window; a change to them applies within 10 s.`,
+accepted event and every closed 30 s KPM window; a change to them applies within 10 s.
+With --git-url (or --porch-repository) the inventory comes from the deployment and
+decisions are delivered to it as proposal branches (or Proposed PackageRevisions).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if configPath != "" {
@@ -58,6 +61,20 @@ accepted event and every closed 30 s KPM window; a change to them applies within
 				}
 				opts.Config.Git = &g
 			}
+			// --porch-* flags win over the config's porch section.
+			if f := cmd.Flags(); f.Changed("porch-repository") {
+				p := porch
+				if c := opts.Config.Porch; c != nil {
+					p.Packages, p.Refresh = c.Packages, c.Refresh
+					if !f.Changed("kubeconfig") && !f.Changed("porch-context") {
+						p.Connection = c.Connection
+					}
+					if !f.Changed("porch-namespace") {
+						p.Namespace = c.Namespace
+					}
+				}
+				opts.Config.Porch = &p
+			}
 			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 			return watcher.Run(cmd.Context(), opts)
 		},
@@ -70,6 +87,10 @@ accepted event and every closed 30 s KPM window; a change to them applies within
 	f.StringVar(&git.URL, "git-url", "", "deployment repository: its CNFDeployments are the inventory and decisions become proposal branches (credentials go in the config's git.auth files)")
 	f.StringVar(&git.Branch, "git-branch", "main", "deployment branch")
 	f.StringVar(&git.Path, "git-path", "", "directory of the packages inside the repository")
+	f.StringVar(&porch.Repository, "porch-repository", "", "Porch repository of the deployment packages: the CNFDeployments of their latest Published revisions are the inventory and decisions become Proposed PackageRevisions")
+	f.StringVar(&porch.Namespace, "porch-namespace", "default", "namespace of the Porch repository's PackageRevisions")
+	f.StringVar(&porch.Kubeconfig, "kubeconfig", "", "kubeconfig of the cluster running Porch (default: in-cluster, else $KUBECONFIG or ~/.kube/config)")
+	f.StringVar(&porch.Context, "porch-context", "", "kubeconfig context of the cluster running Porch")
 	f.StringVar(&configPath, "config", "", "optional YAML config (flags win over it)")
 	return cmd
 }

@@ -67,17 +67,7 @@ func (s *Server) Revisions() []Revision {
 	defer s.mu.Unlock()
 	out := make([]Revision, 0, len(s.revs))
 	for _, r := range s.revs {
-		u := s.revisionObject(r)
-		res := make(map[string]string, len(r.resources))
-		for k, v := range r.resources {
-			res[k] = v
-		}
-		out = append(out, Revision{
-			Namespace: u.GetNamespace(), Name: u.GetName(), Repository: r.repo(), Package: r.pkg(),
-			Workspace: r.workspace(), Lifecycle: r.lifecycle(), Revision: r.number(), Latest: s.isLatest(r),
-			ResourceVersion: u.GetResourceVersion(), Labels: u.GetLabels(), Annotations: u.GetAnnotations(),
-			Resources: res, RenderStatus: append([]byte(nil), r.renderStatus...),
-		})
+		out = append(out, s.snapshot(r))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Namespace != out[j].Namespace {
@@ -86,6 +76,47 @@ func (s *Server) Revisions() []Revision {
 		return out[i].Name < out[j].Name
 	})
 	return out
+}
+
+// Get returns the revision namespace/name, ok false when there is none.
+func (s *Server) Get(namespace, name string) (Revision, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.revs[key{namespace, name}]
+	if !ok {
+		return Revision{}, false
+	}
+	return s.snapshot(r), true
+}
+
+// Package returns the revisions of repository/packagePath in any
+// namespace, by name.
+func (s *Server) Package(repository, packagePath string) []Revision {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Revision
+	for _, r := range s.revs {
+		if r.repo() == repository && r.pkg() == packagePath {
+			out = append(out, s.snapshot(r))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// snapshot copies r for a test; s.mu is held.
+func (s *Server) snapshot(r *revision) Revision {
+	u := s.revisionObject(r)
+	res := make(map[string]string, len(r.resources))
+	for k, v := range r.resources {
+		res[k] = v
+	}
+	return Revision{
+		Namespace: u.GetNamespace(), Name: u.GetName(), Repository: r.repo(), Package: r.pkg(),
+		Workspace: r.workspace(), Lifecycle: r.lifecycle(), Revision: r.number(), Latest: s.isLatest(r),
+		ResourceVersion: u.GetResourceVersion(), Labels: u.GetLabels(), Annotations: u.GetAnnotations(),
+		Resources: res, RenderStatus: append([]byte(nil), r.renderStatus...),
+	}
 }
 
 // Touch bumps the resourceVersion of a revision, as a concurrent writer

@@ -67,7 +67,7 @@ type Server struct {
 // Start serves a new, empty Porch API on 127.0.0.1 until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{revs: map[key]*revision{}, clock: metav1.Now}
+	s := newServer()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("porchserver: listen: %v", err)
@@ -76,6 +76,10 @@ func Start(t testing.TB) *Server {
 	s.srv.Start()
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+func newServer() *Server {
+	return &Server{revs: map[key]*revision{}, clock: metav1.Now}
 }
 
 // URL is the server's base URL.

@@ -59,6 +59,27 @@ func (s *State) cooling(cnf string, r *rule, now time.Time) string {
 		r.Action, cnf, end.UTC().Format(time.RFC3339), start.UTC().Format(time.RFC3339), length)
 }
 
+// rejectedRecently says why (CNF, action) may not be proposed at now: a
+// proposal of it was rejected less than the rule's cooldown ago. It returns
+// "" when none was.
+func (s *State) rejectedRecently(cnf string, r *rule, now time.Time) string {
+	rej, ok := s.rejectedAt[cooldownKey{cnf, r.Action}]
+	if !ok {
+		return ""
+	}
+	length := s.cooldownLength(r)
+	end := rej.At.Add(length)
+	if !now.Before(end) {
+		return ""
+	}
+	detail := fmt.Sprintf("proposal %s (%s of %s) was rejected at %s; none again before %s", rej.ID, r.Action, cnf,
+		rej.At.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339))
+	if rej.Detail != "" {
+		detail += " (" + rej.Detail + ")"
+	}
+	return detail
+}
+
 // Cooling says, for every inventory CNF, whether some action of it is
 // cooling down at now: under the longest cooldown of the rules proposing
 // that action (the default when none does). The watcher exports it as

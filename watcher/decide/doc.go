@@ -86,7 +86,8 @@
 // the rules still in play the highest priority wins, a tie goes to the first
 // rule name, the others are LowerPriority. The winner is ProposalOpen when
 // the proposer has an open proposal for the CNF, Rejected when its decision
-// id was rejected, CooldownActive while (CNF, action) cools down, AtBound
+// id was rejected or a proposal of the same action for the CNF was rejected
+// less than the rule's cooldown ago, CooldownActive while (CNF, action) cools down, AtBound
 // when it cannot change anything. A winner whose avoid templates fail is
 // reported and produces no output; the others stay LowerPriority.
 //

@@ -142,7 +142,7 @@ func TestSuppressionOrder(t *testing.T) {
 			run: func(t *testing.T) model.Decision {
 				w := win("gnb-1", 0, 0.9)
 				s := newState(t, []model.Rule{scaleOut()}, atMaxCooling())
-				s.SetProposals(map[string]bool{"upf-1": true}, map[string]bool{idOf(t, w): true})
+				s.SetProposals(map[string]bool{"upf-1": true}, []model.Rejection{{ID: idOf(t, w)}})
 				return only(t, window(t, s, w, closeOf(w)))
 			},
 		},
@@ -152,7 +152,7 @@ func TestSuppressionOrder(t *testing.T) {
 			run: func(t *testing.T) model.Decision {
 				w := win("gnb-1", 0, 0.9)
 				s := newState(t, []model.Rule{scaleOut()}, atMaxCooling())
-				s.SetProposals(map[string]bool{"upf-2": true}, map[string]bool{idOf(t, w): true})
+				s.SetProposals(map[string]bool{"upf-2": true}, []model.Rejection{{ID: idOf(t, w)}})
 				return only(t, window(t, s, w, closeOf(w)))
 			},
 		},

@@ -147,6 +147,9 @@ func (s *State) gate(c *cnf, r *rule, view *model.TemplateView, d *model.Decisio
 	if s.rejected[d.ID] {
 		return suppress(model.Rejected, fmt.Sprintf("decision %s was rejected", d.ID))
 	}
+	if detail := s.rejectedRecently(c.name, r, d.At); detail != "" {
+		return suppress(model.Rejected, detail)
+	}
 	if detail := s.cooling(c.name, r, d.At); detail != "" {
 		return suppress(model.CooldownActive, detail)
 	}

@@ -75,8 +75,11 @@ type State struct {
 	byNode   map[string][]*cnf
 	bySource map[string][]*cnf
 
-	open     map[string]bool
-	rejected map[string]bool
+	open map[string]bool
+	// rejected are the rejected decision ids; rejectedAt the latest
+	// rejection per (CNF, action).
+	rejected   map[string]bool
+	rejectedAt map[cooldownKey]model.Rejection
 
 	hysteresis
 	cooldowns map[cooldownKey]time.Time
@@ -267,10 +270,18 @@ func (s *State) SetInventory(cnfs []*nephv1.CNFDeployment) {
 }
 
 // SetProposals replaces the proposer's view: the CNFs with an open proposal
-// and the decision ids a person rejected. Replay never calls it.
-func (s *State) SetProposals(open map[string]bool, rejected map[string]bool) {
+// and the proposals a reviewer rejected. Replay never calls it.
+func (s *State) SetProposals(open map[string]bool, rejected []model.Rejection) {
 	s.open = trueKeys(open)
-	s.rejected = trueKeys(rejected)
+	s.rejected = make(map[string]bool, len(rejected))
+	s.rejectedAt = make(map[cooldownKey]model.Rejection, len(rejected))
+	for _, r := range rejected {
+		s.rejected[r.ID] = true
+		k := cooldownKey{r.CNF, r.Action}
+		if cur, ok := s.rejectedAt[k]; !ok || r.At.After(cur.At) {
+			s.rejectedAt[k] = r
+		}
+	}
 }
 
 func trueKeys(m map[string]bool) map[string]bool {

@@ -39,7 +39,9 @@
 //  3. Nothing is proposed that no longer applies. A Proposer that finds the
 //     intent already in place (or outside the guardrails at the current
 //     head) returns propose.ErrNoChange; the row becomes nochange and is not
-//     retried.
+//     retried. One the backend refuses for what it is (propose.ErrRefused:
+//     Porch cannot render the changed package) becomes refused, recorded
+//     with the reason and not retried either.
 //
 // The worker is at-least-once towards the Proposer and the Proposer's
 // idempotency makes the effect exactly once. It relies on one worker per

@@ -9,6 +9,7 @@ const (
 	resultDelivered = "delivered" // a new proposal
 	resultExisted   = "existed"   // the Proposer found it delivered already
 	resultNoChange  = "nochange"  // the intent changes nothing
+	resultRefused   = "refused"   // the backend refused it (propose.ErrRefused)
 )
 
 // metrics are the worker's families.
@@ -29,7 +30,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "planner_proposals_delivered_total",
-			Help: "Queued decisions settled, by result (delivered: a new proposal; existed: the proposal was found delivered already, after a restart; nochange: the intent changes nothing, not retried).",
+			Help: "Queued decisions settled, by result (delivered: a new proposal; existed: the proposal was found delivered already, after a restart; nochange: the intent changes nothing, not retried; refused: the deployment refused it, e.g. Porch failed to render it, not retried).",
 		}, []string{"result"}),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "planner_proposal_delivery_errors_total",
@@ -41,7 +42,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600},
 		}),
 	}
-	for _, r := range []string{resultDelivered, resultExisted, resultNoChange} {
+	for _, r := range []string{resultDelivered, resultExisted, resultNoChange, resultRefused} {
 		m.delivered.WithLabelValues(r)
 	}
 	if reg != nil {

@@ -36,6 +36,7 @@ type Queue interface {
 	PendingProposals(ctx context.Context, now time.Time, limit int) ([]model.QueuedProposal, error)
 	MarkDelivered(ctx context.Context, id string, p propose.Proposal) error
 	MarkNoChange(ctx context.Context, id, reason string) error
+	MarkRefused(ctx context.Context, id, reason string) error
 	MarkFailed(ctx context.Context, id, err string, nextAttempt time.Time) error
 	ProposalCounts(ctx context.Context) (pending int, err error)
 }
@@ -229,6 +230,15 @@ func (w *Worker) deliver(ctx context.Context, q model.QueuedProposal) bool {
 		}
 		w.metrics.delivered.WithLabelValues(resultNoChange).Inc()
 		log.Info("proposal changes nothing; not retried", "reason", reason)
+		return true
+	case errors.Is(err, propose.ErrRefused):
+		reason := redact(err.Error())
+		if err := w.opts.Queue.MarkRefused(mctx, d.ID, reason); err != nil {
+			log.Error("proposal refused but that was not recorded; it is proposed again later", "reason", reason, "error", err)
+			return false
+		}
+		w.metrics.delivered.WithLabelValues(resultRefused).Inc()
+		log.Error("proposal refused by the deployment; not retried", "reason", reason)
 		return true
 	default:
 		w.metrics.errors.Inc()

@@ -57,6 +57,7 @@ type branches struct {
 	fail     int                         // the next fail calls fail transiently
 	failIDs  map[string]int              // the next n calls for a decision id fail
 	noChange map[string]string           // decision id -> why it changes nothing
+	refused  map[string]string           // decision id -> why the backend refuses it
 	block    bool                        // Propose waits for its ctx to end
 
 	// gate > 0 holds each call until gate calls are in flight at once
@@ -74,7 +75,7 @@ var _ propose.Proposer = (*branches)(nil)
 func newBranches(now func() time.Time) *branches {
 	return &branches{
 		now: now, refs: map[string]propose.Proposal{}, calls: map[string]int{},
-		failIDs: map[string]int{}, noChange: map[string]string{}, perCNF: map[string]int{},
+		failIDs: map[string]int{}, noChange: map[string]string{}, refused: map[string]string{}, perCNF: map[string]int{},
 		gateOpen: make(chan struct{}),
 	}
 }
@@ -133,6 +134,9 @@ func (b *branches) Propose(ctx context.Context, d model.Decision) (propose.Propo
 	}
 	if why, ok := b.noChange[d.ID]; ok {
 		return propose.Proposal{}, fmt.Errorf("%s: %w", why, propose.ErrNoChange)
+	}
+	if why, ok := b.refused[d.ID]; ok {
+		return propose.Proposal{}, fmt.Errorf("%s: %w", why, propose.ErrRefused)
 	}
 	if p, ok := b.refs[d.ID]; ok {
 		p.Existed = true
@@ -452,6 +456,30 @@ func TestNoChangeIsNotRetried(t *testing.T) {
 	require.Equal(t, 1, git.callsOf("upf-1"))
 	require.Equal(t, float64(1), w.metric(t, "planner_proposals_delivered_total", "result", "nochange"))
 	require.Zero(t, w.metric(t, "planner_proposal_delivery_errors_total"))
+}
+
+func TestRefusedIsRecordedAndNotRetried(t *testing.T) {
+	c := newClock()
+	s := openStore(t, t.TempDir(), c)
+	git := newBranches(c.now)
+	git.refused["upf-1"] = "porch rendered it with an error: render-cnf: spec.image: required"
+	record(t, s, decision("upf-1", "upf", ""))
+	w := start(t, s, git, c, deliver.Options{})
+
+	require.Eventually(t, func() bool { return queued(t, s, "upf-1").State == model.ProposalRefused }, waitFor, tick)
+	require.Contains(t, queued(t, s, "upf-1").LastError, "spec.image: required")
+
+	// The CNF is not blocked behind it: its next decision goes through,
+	// and the refused one is not asked again.
+	c.add(time.Hour)
+	record(t, s, decision("upf-2", "upf", ""))
+	w.Kick()
+	require.Eventually(t, func() bool { return queued(t, s, "upf-2").State == model.ProposalDelivered }, waitFor, tick)
+	require.NoError(t, w.stop())
+	require.Equal(t, 1, git.callsOf("upf-1"))
+	require.Equal(t, float64(1), w.metric(t, "planner_proposals_delivered_total", "result", "refused"))
+	require.Zero(t, w.metric(t, "planner_proposal_delivery_errors_total"))
+	require.Zero(t, pending(t, s))
 }
 
 func TestKickDeliversWithoutWaitingForThePoll(t *testing.T) {

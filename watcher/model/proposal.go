@@ -22,6 +22,10 @@ type Proposal struct {
 	Merged bool
 	// Existed says Propose found it already delivered.
 	Existed bool
+	// Draft says the backend holds it as a draft: not proposed yet, or
+	// sent back by a reviewer (Porch: Proposed -> Draft, a rejection
+	// once it was delivered).
+	Draft bool
 	// At is when it was proposed.
 	At time.Time
 }
@@ -29,14 +33,35 @@ type Proposal struct {
 // ProposalState is where a queued proposal is in its delivery.
 type ProposalState string
 
-// The states of a queued proposal. Pending is the only one that moves:
-// to Delivered when the Proposer returned the proposal (new or existing), to
-// NoChange when it answered propose.ErrNoChange.
+// The states of a queued proposal. Pending moves to Delivered when the
+// Proposer returned the proposal (new or existing), to NoChange when it
+// answered propose.ErrNoChange, to Refused when it answered
+// propose.ErrRefused; Delivered moves to Rejected when a reviewer
+// turns it down.
 const (
 	ProposalPending   ProposalState = "pending"
 	ProposalDelivered ProposalState = "delivered"
 	ProposalNoChange  ProposalState = "nochange"
+	// ProposalRejected is a delivered proposal a reviewer turned down.
+	ProposalRejected ProposalState = "rejected"
+	// ProposalRefused is a pending proposal the backend refused
+	// (propose.ErrRefused): recorded with the reason, not retried.
+	ProposalRefused ProposalState = "refused"
 )
+
+// Rejection is a delivered proposal a reviewer turned down: no new
+// proposal of the same action for the CNF within the rule's cooldown from
+// At.
+type Rejection struct {
+	// ID is the rejected decision's id.
+	ID     string
+	CNF    string
+	Action nephv1.Action
+	// At is when the rejection was seen.
+	At time.Time
+	// Detail says how (and by whom, when the backend says).
+	Detail string
+}
 
 // QueuedProposal is one decision in the proposal queue.
 type QueuedProposal struct {

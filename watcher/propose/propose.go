@@ -21,7 +21,8 @@ type Proposer interface {
 	// d.ID: when the proposal already exists it returns it unchanged
 	// (Existed set). A proposal whose intent no longer changes the package
 	// (already applied, or outside the guardrails at the current head)
-	// returns ErrNoChange wrapped with the reason. Transient failures (the
+	// returns ErrNoChange wrapped with the reason, one the backend refuses
+	// for what it is ErrRefused. Transient failures (the
 	// server down) return other errors; the caller retries with backoff.
 	Propose(ctx context.Context, d model.Decision) (Proposal, error)
 	// State reads the deployment's current truth: every CNFDeployment at
@@ -32,6 +33,12 @@ type Proposer interface {
 
 // ErrNoChange says a decision's intent changes nothing at the current head.
 var ErrNoChange = errors.New("the intent changes nothing")
+
+// ErrRefused says the backend refused the proposal for what it is (Porch
+// failed to render the changed package, or rejected the request as
+// invalid): asking again would be refused again, so it is recorded and
+// not retried.
+var ErrRefused = errors.New("the deployment refused the proposal")
 
 // Proposal is one delivered decision (plain data in model, so the store
 // and the delivery worker share it without importing each other).

@@ -18,7 +18,8 @@ const proposalInsertSQL = `INSERT OR IGNORE INTO proposals (
 // markKind is one of the updates of a queued proposal; each has its
 // prepared statement in Store.markStmts. Delivered and NoChange may be
 // recorded again (a retried call finds its own earlier write); Failed only
-// moves a pending proposal and Merged a delivered one.
+// moves a pending proposal, Merged and Rejected a delivered one; Refused is
+// NoChange's twin.
 type markKind int
 
 const (
@@ -26,6 +27,8 @@ const (
 	markNoChange
 	markFailed
 	markMerged
+	markRejected
+	markRefused
 	numMarks
 )
 
@@ -38,6 +41,10 @@ var markSQL = [numMarks]string{
 	WHERE decision_id = ? AND state = 'pending'`,
 	markMerged: `UPDATE proposals SET merged = 1, updated_at = ?
 	WHERE decision_id = ? AND state = 'delivered'`,
+	markRejected: `UPDATE proposals SET state = 'rejected', last_error = ?, updated_at = ?
+	WHERE decision_id = ? AND state = 'delivered' AND merged = 0`,
+	markRefused: `UPDATE proposals SET state = 'refused', last_error = ?, updated_at = ?
+	WHERE decision_id = ? AND state IN ('pending', 'refused')`,
 }
 
 // notFound is how each mark says it found no row to update.
@@ -46,6 +53,8 @@ var notFound = [numMarks]string{
 	markNoChange:  "no pending proposal",
 	markFailed:    "no pending proposal",
 	markMerged:    "no delivered proposal",
+	markRejected:  "no delivered proposal open",
+	markRefused:   "no pending proposal",
 }
 
 var markOp = [numMarks]string{
@@ -53,6 +62,8 @@ var markOp = [numMarks]string{
 	markNoChange:  "mark proposal unchanged",
 	markFailed:    "mark proposal failed",
 	markMerged:    "mark proposal merged",
+	markRejected:  "mark proposal rejected",
+	markRefused:   "mark proposal refused",
 }
 
 // proposalMark is one update of a queued proposal as the writer binds it.
@@ -76,6 +87,12 @@ func (s *Store) MarkNoChange(ctx context.Context, id, reason string) error {
 	return s.mark(ctx, markNoChange, id, reason, s.opts.Now().UnixMicro(), id)
 }
 
+// MarkRefused records that the backend refused the proposal of decision
+// id (propose.ErrRefused), with the reason: it is not retried.
+func (s *Store) MarkRefused(ctx context.Context, id, reason string) error {
+	return s.mark(ctx, markRefused, id, reason, s.opts.Now().UnixMicro(), id)
+}
+
 // MarkFailed records a failed delivery of the pending proposal of decision
 // id: one more attempt, the error (which must hold no secret: it is stored
 // and served) and when to try again.
@@ -88,6 +105,32 @@ func (s *Store) MarkFailed(ctx context.Context, id, err string, nextAttempt time
 // OpenProposals.
 func (s *Store) MarkMerged(ctx context.Context, id string) error {
 	return s.mark(ctx, markMerged, id, s.opts.Now().UnixMicro(), id)
+}
+
+// MarkRejected records that a reviewer turned down the delivered, unmerged
+// proposal of decision id (detail says how, and by whom when known; it is
+// stored and served). It leaves OpenProposals for Rejections, from now.
+func (s *Store) MarkRejected(ctx context.Context, id, detail string) error {
+	return s.mark(ctx, markRejected, id, detail, s.opts.Now().UnixMicro(), id)
+}
+
+// Rejections returns the proposals rejected at or after since, oldest
+// first: the watcher holds their (CNF, action) for the rule's cooldown.
+func (s *Store) Rejections(ctx context.Context, since time.Time) ([]model.Rejection, error) {
+	if s.closed() {
+		return nil, ErrClosed
+	}
+	qs, err := s.queryProposals(ctx, selectProposalColumns+`
+WHERE p.state = 'rejected' AND p.updated_at >= ?
+ORDER BY p.updated_at, p.id`, since.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("read rejected proposals: %w", err)
+	}
+	out := make([]model.Rejection, len(qs))
+	for i, q := range qs {
+		out[i] = model.Rejection{ID: q.Decision.ID, CNF: q.Decision.CNF, Action: q.Decision.Action, At: q.UpdatedAt, Detail: q.LastError}
+	}
+	return out, nil
 }
 
 // mark sends one update to the writer: it joins the next group commit like

@@ -202,6 +202,47 @@ func TestMarkProposals(t *testing.T) {
 				Ref: "proposed/upf-1/d1", Commit: "c0ffee", UpdatedAt: later},
 		},
 		{
+			name: "rejected after delivery keeps how",
+			marks: func(s *Store) error {
+				require.NoError(t, s.MarkDelivered(ctx, "d1", delivered))
+				return s.MarkRejected(ctx, "d1", "sent back to Draft")
+			},
+			want: model.QueuedProposal{State: model.ProposalRejected, Attempts: 1, NextAttempt: later,
+				Ref: "proposed/upf-1/d1", Commit: "c0ffee", LastError: "sent back to Draft", UpdatedAt: later},
+		},
+		{
+			name: "rejected after merge is refused",
+			marks: func(s *Store) error {
+				require.NoError(t, s.MarkDelivered(ctx, "d1", merged))
+				return s.MarkRejected(ctx, "d1", "closed")
+			},
+			wantErr: `mark proposal rejected: no delivered proposal open "d1"`,
+			want: model.QueuedProposal{State: model.ProposalDelivered, Attempts: 1, NextAttempt: later,
+				Ref: "proposed/upf-1/d1", Commit: "c0ffee", Merged: true, UpdatedAt: later},
+		},
+		{
+			name:    "rejected while pending is refused",
+			marks:   func(s *Store) error { return s.MarkRejected(ctx, "d1", "closed") },
+			wantErr: `mark proposal rejected: no delivered proposal open "d1"`,
+			want:    model.QueuedProposal{State: model.ProposalPending, Attempts: 1, NextAttempt: later, LastError: "refused", UpdatedAt: t0},
+		},
+		{
+			name:  "refused keeps the reason and leaves the pending ones",
+			marks: func(s *Store) error { return s.MarkRefused(ctx, "d1", "porch rendered it with an error") },
+			want: model.QueuedProposal{State: model.ProposalRefused, Attempts: 1, NextAttempt: later,
+				LastError: "porch rendered it with an error", UpdatedAt: later},
+		},
+		{
+			name: "refused after delivery is refused",
+			marks: func(s *Store) error {
+				require.NoError(t, s.MarkDelivered(ctx, "d1", delivered))
+				return s.MarkRefused(ctx, "d1", "x")
+			},
+			wantErr: `mark proposal refused: no pending proposal "d1"`,
+			want: model.QueuedProposal{State: model.ProposalDelivered, Attempts: 1, NextAttempt: later,
+				Ref: "proposed/upf-1/d1", Commit: "c0ffee", UpdatedAt: later},
+		},
+		{
 			name:    "merged while pending is refused",
 			marks:   func(s *Store) error { return s.MarkMerged(ctx, "d1") },
 			wantErr: `mark proposal merged: no delivered proposal "d1"`,
@@ -241,7 +282,7 @@ func TestMarkProposals(t *testing.T) {
 func TestOpenProposalsAndCounts(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, t.TempDir(), Options{})
-	for _, id := range []string{"pending", "failing", "delivered", "merged", "nochange"} {
+	for _, id := range []string{"pending", "failing", "delivered", "merged", "nochange", "rejected"} {
 		require.NoError(t, s.AppendDecisions(ctx, []model.Decision{
 			testDecision(id, "cnf-"+id, "prb-high", "", t0),
 			testDecision(id+"-s", "cnf-"+id, "prb-high", model.ProposalOpen, t0),
@@ -251,11 +292,24 @@ func TestOpenProposalsAndCounts(t *testing.T) {
 	require.NoError(t, s.MarkDelivered(ctx, "delivered", propose.Proposal{ID: "delivered", Ref: "proposed/x/delivered"}))
 	require.NoError(t, s.MarkDelivered(ctx, "merged", propose.Proposal{ID: "merged", Merged: true}))
 	require.NoError(t, s.MarkNoChange(ctx, "nochange", "applied"))
+	require.NoError(t, s.MarkDelivered(ctx, "rejected", propose.Proposal{ID: "rejected", Ref: "proposed/x/rejected"}))
+	require.NoError(t, s.MarkRejected(ctx, "rejected", "closed by alice"))
 
 	open, err := s.OpenProposals(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []string{"pending", "failing", "delivered"}, proposalIDs(open), "pending, and delivered but not merged")
 	require.Equal(t, "proposed/x/delivered", open[2].Ref)
+
+	rejected, err := s.Rejections(ctx, t0)
+	require.NoError(t, err)
+	require.Len(t, rejected, 1)
+	require.Equal(t, "rejected", rejected[0].ID)
+	require.Equal(t, "cnf-rejected", rejected[0].CNF)
+	require.Equal(t, "closed by alice", rejected[0].Detail)
+	require.Equal(t, t0, rejected[0].At)
+	rejected, err = s.Rejections(ctx, t0.Add(time.Microsecond))
+	require.NoError(t, err)
+	require.Empty(t, rejected, "only rejections since")
 
 	n, err := s.ProposalCounts(ctx)
 	require.NoError(t, err)

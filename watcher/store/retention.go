@@ -55,12 +55,13 @@ func (s *Store) pruneTable(ctx context.Context, table, column string, cutoff tim
 	return s.pruneChunks(ctx, table, query, cutoff)
 }
 
-// pruneProposals deletes the settled proposals (delivered or unchanged)
+// pruneProposals deletes the settled proposals (delivered, unchanged,
+// rejected or refused)
 // last updated before cutoff. Updated, not queued: a proposal delivered
 // after a long outage is kept a full retention after its delivery.
 func (s *Store) pruneProposals(ctx context.Context, cutoff time.Time) (int64, error) {
 	const query = `DELETE FROM proposals WHERE id IN (SELECT id FROM proposals
-	WHERE state IN ('delivered', 'nochange') AND updated_at < ? LIMIT ?)`
+	WHERE state IN ('delivered', 'nochange', 'rejected', 'refused') AND updated_at < ? LIMIT ?)`
 	return s.pruneChunks(ctx, "proposals", query, cutoff)
 }
 

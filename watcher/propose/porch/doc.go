@@ -24,9 +24,12 @@
 //
 // An intent that changes nothing (at a bound, already applied, no
 // Published revision of the package) is propose.ErrNoChange with the
-// reason; a render that fails locally or in Porch is an error. In both
-// cases the Draft created for the decision is deleted, so a retry starts
-// from the latest Published revision again.
+// reason; a render that fails locally or in Porch, and a create Porch
+// answers Invalid, are propose.ErrRefused (recorded, not retried); other
+// errors are transient. After ErrNoChange or a render failure the Draft
+// created for the decision is deleted, so a retry starts from the latest
+// Published revision again. A lifecycle update Porch refuses (a readiness
+// gate not met) leaves the Draft for the next attempt.
 //
 // # Idempotency
 //
@@ -42,6 +45,8 @@
 // State lists the repository's revisions: the inventory is every
 // CNFDeployment (strictly decoded) in the resources of each package's
 // latest Published revision; the open proposals are the Draft and Proposed
-// revisions whose workspace name is a decision id (16 hex digits). Head is
-// the list's resourceVersion.
+// revisions whose workspace name is a decision id (16 hex digits), a Draft
+// flagged as such: not proposed yet, or sent back by a reviewer (`porchctl
+// rpkg reject` moves Proposed to Draft), which the watcher tells apart by
+// its own queue. Head is the list's resourceVersion.
 package porch

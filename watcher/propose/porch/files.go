@@ -22,8 +22,9 @@ import (
 	"github.com/nephoran/nephoran/watcher/propose"
 )
 
-// errRender says the package's pipeline failed after the intent applied.
-var errRender = errors.New("render failed")
+// errRender says the package's pipeline failed after the intent applied:
+// the backend refuses such a proposal (it is not retried).
+var errRender = fmt.Errorf("render failed: %w", propose.ErrRefused)
 
 // applyIntent applies intent to a package's files in a temporary
 // directory and returns every file afterwards, and whether any changed.

@@ -231,8 +231,8 @@ func TestConflictsAreRetried(t *testing.T) {
 }
 
 // TestPorchRenderErrorFailsTheProposal: when Porch's own render fails,
-// Propose fails (it is not ErrNoChange: the intent would change the
-// package) and removes its Draft, so the retry starts afresh and succeeds.
+// Propose fails with ErrRefused (not ErrNoChange: the intent would change
+// the package) and removes its Draft, so asking again starts afresh.
 func TestPorchRenderErrorFailsTheProposal(t *testing.T) {
 	s, _ := seed(t)
 	p := newProposer(t, s)
@@ -241,6 +241,7 @@ func TestPorchRenderErrorFailsTheProposal(t *testing.T) {
 	_, err := p.Propose(context.Background(), d)
 	require.Error(t, err)
 	require.NotErrorIs(t, err, propose.ErrNoChange)
+	require.ErrorIs(t, err, propose.ErrRefused, "recorded, not retried by the worker")
 	require.Contains(t, err.Error(), "denied")
 	require.Empty(t, byWorkspace(s, id1), "the Draft was discarded")
 
@@ -301,4 +302,35 @@ func TestStateReadsTheInventoryAndOpenProposals(t *testing.T) {
 	require.Equal(t, int32(3), st.CNFs[1].Spec.Replicas, "the published revision is the inventory")
 	require.Equal(t, d2.Intent.Name, st.CNFs[1].Annotations[nephv1.AnnotationLastIntentID])
 	require.Len(t, st.Open, 1, "the published proposal is not open")
+}
+
+// TestStateFlagsRejectedProposalsAsDrafts: `porchctl rpkg reject` (the
+// approval subresource, Proposed -> Draft) leaves the proposal open as a
+// Draft; State says so.
+func TestStateFlagsRejectedProposalsAsDrafts(t *testing.T) {
+	s, _ := seed(t)
+	p := newProposer(t, s)
+	ctx := context.Background()
+	prop, err := p.Propose(ctx, decision("upf-edge-1", nephv1.ActionScaleOut, id1, nephv1.ApprovalManual))
+	require.NoError(t, err)
+	st, err := p.State(ctx)
+	require.NoError(t, err)
+	require.Len(t, st.Open, 1)
+	require.False(t, st.Open[0].Draft)
+
+	dc, err := dynamic.NewForConfig(s.Config())
+	require.NoError(t, err)
+	revs := dc.Resource(schema.GroupVersionResource{Group: porchserver.Group, Version: porchserver.Version, Resource: porchserver.PackageRevisions}).
+		Namespace(porchserver.DefaultNamespace)
+	pr, err := revs.Get(ctx, prop.Ref, metav1.GetOptions{})
+	require.NoError(t, err)
+	require.NoError(t, unstructured.SetNestedField(pr.Object, porchserver.Draft, "spec", "lifecycle"))
+	_, err = revs.Update(ctx, pr, metav1.UpdateOptions{}, porchserver.Approval)
+	require.NoError(t, err)
+
+	st, err = p.State(ctx)
+	require.NoError(t, err)
+	require.Len(t, st.Open, 1)
+	require.True(t, st.Open[0].Draft)
+	require.Equal(t, prop.Ref, st.Open[0].Ref)
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/retry"
 
@@ -18,11 +20,17 @@ import (
 )
 
 // Proposer delivers decisions as PackageRevisions of one Porch
-// repository. It holds no state of its own: Porch is the truth, so any
-// number of Proposers may share a repository.
+// repository. It holds no state of its own beyond a cache of immutable
+// Published resources: Porch is the truth, so any number of Proposers may
+// share a repository.
 type Proposer struct {
 	opts Options
 	dc   dynamic.Interface
+
+	mu sync.Mutex
+	// published caches the inventory of each package's latest Published
+	// revision (see publishedCNFs).
+	published map[publishedKey][]*nephv1.CNFDeployment
 }
 
 var _ propose.Proposer = (*Proposer)(nil)
@@ -38,7 +46,7 @@ func New(o Options) (*Proposer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("porch client: %w", err)
 	}
-	return &Proposer{opts: o, dc: dc}, nil
+	return &Proposer{opts: o, dc: dc, published: map[publishedKey][]*nephv1.CNFDeployment{}}, nil
 }
 
 func (p *Proposer) revisions() dynamic.ResourceInterface {
@@ -49,9 +57,15 @@ func (p *Proposer) resources() dynamic.ResourceInterface {
 	return p.dc.Resource(resourcesGVR).Namespace(p.opts.Namespace)
 }
 
-// list returns the repository's revisions and the list's resourceVersion.
-func (p *Proposer) list(ctx context.Context) ([]rev, string, error) {
-	l, err := p.revisions().List(ctx, metav1.ListOptions{})
+// list returns the repository's revisions (of package pkg only, when not
+// empty) and the list's resourceVersion. Porch filters on these fields
+// server-side; the client checks the repository again all the same.
+func (p *Proposer) list(ctx context.Context, pkg string) ([]rev, string, error) {
+	sel := fields.Set{"spec.repository": p.opts.Repository}
+	if pkg != "" {
+		sel["spec.packageName"] = pkg
+	}
+	l, err := p.revisions().List(ctx, metav1.ListOptions{FieldSelector: fields.SelectorFromSet(sel).String()})
 	if err != nil {
 		return nil, "", fmt.Errorf("list PackageRevisions in %s: %w", p.opts.Namespace, err)
 	}
@@ -78,7 +92,7 @@ func (p *Proposer) Propose(ctx context.Context, d model.Decision) (propose.Propo
 	pkg := p.opts.PackagePath(d.CNF)
 	name := revisionName(p.opts.Repository, pkg, d.ID)
 	prop.Ref = name
-	revs, _, err := p.list(ctx)
+	revs, _, err := p.list(ctx, pkg)
 	if err != nil {
 		return prop, err
 	}
@@ -121,6 +135,9 @@ func (p *Proposer) Propose(ctx context.Context, d model.Decision) (propose.Propo
 			return prop, fmt.Errorf("read %s created meanwhile: %w", name, gerr)
 		}
 		return p.resume(ctx, d, prop, rev{got})
+	}
+	if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+		return prop, fmt.Errorf("create the Draft %s from %s: %w: %w", name, src.GetName(), err, propose.ErrRefused)
 	}
 	if err != nil {
 		return prop, fmt.Errorf("create the Draft %s from %s: %w", name, src.GetName(), err)

@@ -17,7 +17,7 @@ import (
 // Proposed revisions whose workspace name is a decision id).
 func (p *Proposer) State(ctx context.Context) (propose.State, error) {
 	var st propose.State
-	revs, head, err := p.list(ctx)
+	revs, head, err := p.list(ctx, "")
 	if err != nil {
 		return st, err
 	}
@@ -32,41 +32,77 @@ func (p *Proposer) State(ctx context.Context) (propose.State, error) {
 	}
 	sort.Strings(pkgs)
 	cnfOf := map[string][]string{} // package -> CNF names
+	used := map[publishedKey]bool{}
 	for _, pkg := range pkgs {
 		latest := latestPublished(byPackage[pkg])
 		if latest == nil {
 			continue
 		}
-		prr, err := p.resources().Get(ctx, latest.GetName(), metav1.GetOptions{})
+		used[publishedKey{latest.GetName(), string(latest.GetUID())}] = true
+		cnfs, err := p.publishedCNFs(ctx, latest)
 		if err != nil {
-			return st, fmt.Errorf("read the resources of %s: %w", latest.GetName(), err)
+			return st, err
 		}
-		files, _, err := unstructured.NestedStringMap(prr.Object, "spec", "resources")
-		if err != nil {
-			return st, fmt.Errorf("the resources of %s: %w", latest.GetName(), err)
-		}
-		cnfs, err := decodeCNFs(files)
-		if err != nil {
-			return st, fmt.Errorf("inventory of %s: %w", latest.GetName(), err)
-		}
-		sort.SliceStable(cnfs, func(i, j int) bool { return cnfs[i].Name < cnfs[j].Name })
 		for _, c := range cnfs {
 			st.CNFs = append(st.CNFs, propose.CNF{CNFDeployment: c, Package: pkg})
 			cnfOf[pkg] = append(cnfOf[pkg], c.Name)
 		}
 	}
 	for _, r := range revs {
-		if lc := r.lifecycle(); (lc != Draft && lc != Proposed) || !decisionID.MatchString(r.workspace()) {
+		lc := r.lifecycle()
+		if (lc != Draft && lc != Proposed) || !decisionID.MatchString(r.workspace()) {
 			continue
 		}
 		ann := r.GetAnnotations()
 		prop := propose.Proposal{ID: r.workspace(), CNF: ann[AnnotationCNF], Action: nephv1.Action(ann[AnnotationAction]),
-			Ref: r.GetName(), At: proposedAt(r)}
+			Ref: r.GetName(), At: proposedAt(r), Draft: lc == Draft}
 		if prop.CNF == "" && len(cnfOf[r.pkg()]) == 1 {
 			prop.CNF = cnfOf[r.pkg()][0]
 		}
 		st.Open = append(st.Open, prop)
 	}
 	sort.Slice(st.Open, func(i, j int) bool { return st.Open[i].Ref < st.Open[j].Ref })
+	p.mu.Lock()
+	for k := range p.published {
+		if !used[k] {
+			delete(p.published, k)
+		}
+	}
+	p.mu.Unlock()
 	return st, nil
 }
+
+// publishedCNFs returns the CNFDeployments of the Published revision r, by
+// name. A Published revision's resources never change, so they are read
+// once per revision (keyed by UID, which a deleted and recreated name does
+// not keep) and served from memory afterwards: a refresh of a repository
+// of 1,000 packages is one list, not 1,000 reads. Callers must not modify
+// the objects returned.
+func (p *Proposer) publishedCNFs(ctx context.Context, r *rev) ([]*nephv1.CNFDeployment, error) {
+	k := publishedKey{r.GetName(), string(r.GetUID())}
+	p.mu.Lock()
+	cnfs, ok := p.published[k]
+	p.mu.Unlock()
+	if ok {
+		return cnfs, nil
+	}
+	prr, err := p.resources().Get(ctx, r.GetName(), metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("read the resources of %s: %w", r.GetName(), err)
+	}
+	files, _, err := unstructured.NestedStringMap(prr.Object, "spec", "resources")
+	if err != nil {
+		return nil, fmt.Errorf("the resources of %s: %w", r.GetName(), err)
+	}
+	cnfs, err = decodeCNFs(files)
+	if err != nil {
+		return nil, fmt.Errorf("inventory of %s: %w", r.GetName(), err)
+	}
+	sort.SliceStable(cnfs, func(i, j int) bool { return cnfs[i].Name < cnfs[j].Name })
+	p.mu.Lock()
+	p.published[k] = cnfs
+	p.mu.Unlock()
+	return cnfs, nil
+}
+
+type publishedKey struct{ name, uid string }
