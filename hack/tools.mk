@@ -1,5 +1,5 @@
 # hack/tools.mk: builds or installs the real external tools the test suite
-# runs (kpt, kustomize, kube-apiserver, etcd, prometheus/promtool), the
+# runs (kpt, kustomize, kube-apiserver, etcd, prometheus/promtool, gitea), the
 # generator `make generate` runs (controller-gen), and copies upstream CRDs,
 # all into bin/ (gitignored). Include it from the main Makefile, or run it
 # alone:
@@ -14,7 +14,8 @@
 # alone (9 min beside other builds; ~2.2 GB RAM) / ~1.5 s, etcd ~30-50 s /
 # ~1 s, controller-gen ~50 s (+~10 s module download) / ~0.2 s, CRDs ~1 s
 # (module download) / <1 s, prometheus (Debian package, apt-get) ~10-20 s /
-# <1 s.
+# <1 s, gitea ~4 min (+~25 s module download; 1.4 min with only the module
+# cache empty) / ~20-30 s relink when hack/gitea changes, <1 s otherwise.
 
 # Keep the including Makefile's default goal: targets here must not become it.
 _tools_mk_default_goal := $(.DEFAULT_GOAL)
@@ -29,7 +30,7 @@ KUSTOMIZE_VERSION := v5.7.1
 TOOLS_GO := GOWORK=off GOFLAGS=-buildvcs=false go
 
 .PHONY: tools
-tools: $(TOOLS_BIN)/kpt $(TOOLS_BIN)/kustomize $(TOOLS_BIN)/kube-apiserver $(TOOLS_BIN)/etcd $(TOOLS_BIN)/controller-gen $(TOOLS_BIN)/crds/.done $(TOOLS_BIN)/prometheus ## Build or install the real tools the tests use (kpt, kustomize, kube-apiserver, etcd, controller-gen, prometheus, upstream CRDs)
+tools: $(TOOLS_BIN)/kpt $(TOOLS_BIN)/kustomize $(TOOLS_BIN)/kube-apiserver $(TOOLS_BIN)/etcd $(TOOLS_BIN)/controller-gen $(TOOLS_BIN)/crds/.done $(TOOLS_BIN)/prometheus $(TOOLS_BIN)/gitea ## Build or install the real tools the tests use (kpt, kustomize, kube-apiserver, etcd, controller-gen, prometheus, gitea, upstream CRDs)
 
 # `go build -o` leaves an up-to-date binary untouched, hence the touch: it
 # makes the binary newer than its prerequisites so make skips it next time.
@@ -65,6 +66,29 @@ $(TOOLS_BIN)/crds/.done: $(TOOLS_HACK)/fetch-crds.sh
 # is missing or dangles (package removed), and a rerun does nothing.
 $(TOOLS_BIN)/prometheus: | $(TOOLS_HACK)/prometheus.sh
 	$(TOOLS_HACK)/prometheus.sh $(TOOLS_BIN)
+
+# Gitea (a real forge for the pull-request tests) from the wrapper module
+# hack/gitea, with SQLite (cgo) and without the bindata tag: such a build
+# reads options/, templates/ and public/ from its STATIC_ROOT_PATH, so the
+# recipe also copies those three directories of the Gitea module source into
+# bin/gitea-assets (a copy, not links into the module cache, so it survives
+# `go clean -modcache` while bin/gitea stays up to date). It links to a
+# temporary name and renames last, so an interrupted run leaves no binary
+# that make would take as up to date. main.Version is what /api/v1/version
+# reports (forge SDKs parse it); keep it equal to hack/gitea/go.mod's.
+GITEA_VERSION := 1.26.0
+GITEA_TAGS := sqlite sqlite_unlock_notify
+
+$(TOOLS_BIN)/gitea: $(TOOLS_HACK)/gitea/go.mod $(TOOLS_HACK)/gitea/go.sum $(TOOLS_HACK)/gitea/tools.go
+	cd $(TOOLS_HACK)/gitea && $(TOOLS_GO) build -trimpath -tags '$(GITEA_TAGS)' \
+		-ldflags '-s -w -X main.Version=$(GITEA_VERSION) -X "main.Tags=$(GITEA_TAGS)"' \
+		-o $@.tmp code.gitea.io/gitea
+	rm -rf $(TOOLS_BIN)/gitea-assets && mkdir -p $(TOOLS_BIN)/gitea-assets
+	src="$$(cd $(TOOLS_HACK)/gitea && $(TOOLS_GO) list -m -f '{{.Dir}}' code.gitea.io/gitea)" && \
+		cp -R "$$src/options" "$$src/templates" "$$src/public" $(TOOLS_BIN)/gitea-assets/
+	chmod -R u+w $(TOOLS_BIN)/gitea-assets
+	mv -f $@.tmp $@
+	touch $@
 
 # Run alone (make -f hack/tools.mk), `tools` stays the default goal.
 ifneq ($(words $(MAKEFILE_LIST)),1)
