@@ -41,6 +41,9 @@ type Options struct {
 	Out io.Writer
 	// Logger receives the watcher's log (default: warnings to stderr).
 	Logger *slog.Logger
+	// Forge, when its Kind is set, runs the demo against a forge: a new
+	// repository there, a pull request per proposal.
+	Forge Forge
 }
 
 // Run runs the demo and returns once the watcher has stopped.
@@ -62,6 +65,17 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	fmt.Fprintf(out, "   %s: a DU, a CU-UP and a UPF under %s/ on main\n", bare, packagesPath)
 	fmt.Fprintf(out, "   %s: the plan's example rules (approval: manual)\n", rules)
+	gitCfg := &watcher.GitConfig{URL: bare, Path: packagesPath}
+	var forge *forgeRepo
+	if opts.Forge.Kind != "" {
+		if forge, err = createForgeRepo(ctx, opts.Forge, bare); err != nil {
+			return err
+		}
+		if gitCfg, err = forge.gitConfig(opts.Forge, dir); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "   %s: the same network pushed to a new repository; proposals become pull requests\n", forge.webURL)
+	}
 
 	log := opts.Logger
 	if log == nil {
@@ -74,7 +88,7 @@ func Run(ctx context.Context, opts Options) error {
 	go func() {
 		done <- watcher.Run(ctx, watcher.Options{
 			Listen: "127.0.0.1:0", Data: filepath.Join(dir, "data"), Rules: rules, Logger: log, Now: clock.Now,
-			Config: watcher.Config{Git: &watcher.GitConfig{URL: bare, Path: packagesPath}},
+			Config: watcher.Config{Git: gitCfg},
 			Ready:  func(a net.Addr) { ready <- a },
 		})
 	}()
@@ -116,8 +130,18 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if forge != nil {
+		if err := forge.fetchInto(ctx, bare); err != nil {
+			return err
+		}
+	}
 	if err := report(out, bare, ds); err != nil {
 		return err
+	}
+	if forge != nil {
+		if err := forge.pullRequests(ctx, out, opts.Forge.URL); err != nil {
+			return err
+		}
 	}
 	stop()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {

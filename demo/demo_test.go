@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,5 +45,38 @@ func TestDemoClosesTheLoop(t *testing.T) {
 		testenv.Git(t, filepath.Dir(bare), "clone", "-q", "--branch", branch, bare, work)
 		pkg := filepath.Join(work, strings.TrimPrefix(filepath.Dir(branch), "proposed/"))
 		require.NoError(t, testenv.ServerDryRun(context.Background(), cfg, testenv.KustomizeBuild(t, pkg)), branch)
+	}
+}
+
+// TestDemoAgainstGitea runs `nephoran demo --forge gitea` against a real
+// Gitea: the network is pushed to a new repository there and the two
+// proposals arrive as two pull requests with their branches.
+func TestDemoAgainstGitea(t *testing.T) {
+	g := testenv.StartGitea(t)
+	token := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(token, []byte(g.Token+"\n"), 0o600))
+	var out bytes.Buffer
+	require.NoError(t, Run(context.Background(), Options{Workdir: filepath.Join(t.TempDir(), "demo"), Out: &out,
+		Forge: Forge{Kind: "gitea", URL: g.URL, TokenFile: token}}))
+	report := out.String()
+	require.Contains(t, report, "== 2 proposals", report)
+	require.Contains(t, report, "== 2 pull requests on "+g.URL+"/"+g.User+"/nephoran-demo-", report)
+	require.Contains(t, report, "(proposed/deploy/upf/", report)
+	require.Contains(t, report, "(proposed/deploy/du/", report)
+	require.NotContains(t, report, g.Token, "the token is never printed")
+
+	var prs []struct {
+		State string `json:"state"`
+		Head  struct {
+			Ref string `json:"ref"`
+		} `json:"head"`
+	}
+	repo := strings.TrimSpace(report[strings.Index(report, "nephoran-demo-"):])
+	repo = repo[:strings.IndexAny(repo, ": \n")]
+	require.Equal(t, 200, g.API(t, "GET", "/repos/"+g.User+"/"+repo+"/pulls?state=all", nil, &prs))
+	require.Len(t, prs, 2)
+	for _, pr := range prs {
+		require.Equal(t, "open", pr.State)
+		require.True(t, strings.HasPrefix(pr.Head.Ref, "proposed/deploy/"), pr.Head.Ref)
 	}
 }

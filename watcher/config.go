@@ -70,8 +70,34 @@ type GitConfig struct {
 	// Auth names the files the credentials are read from.
 	Auth GitAuth `json:"auth,omitempty"`
 	// Refresh is how often the inventory and the open proposals are read
-	// again from the repository (Go duration, default 10s).
+	// again from the repository (Go duration, default 10s); with a forge,
+	// also how often its pull requests are reconciled.
 	Refresh string `json:"refresh,omitempty"`
+	// Forge, when set, opens a pull request for every proposal branch and
+	// learns approvals (merged) and rejections (closed) from it.
+	Forge *ForgeConfig `json:"forge,omitempty"`
+}
+
+// ForgeConfig names the forge hosting the deployment repository.
+type ForgeConfig struct {
+	// Kind is gitea or github.
+	Kind string `json:"kind"`
+	// URL is the forge's base URL (https://gitea.example.com; for GitHub
+	// Enterprise https://ghe.example.com; empty for github.com).
+	URL string `json:"url,omitempty"`
+	// Owner and Repo name the deployment repository on the forge.
+	Owner string `json:"owner"`
+	Repo  string `json:"repo"`
+	// TokenFile holds an access token with write access to pull requests
+	// (read at start, never logged).
+	TokenFile string `json:"tokenFile"`
+	// Labels are added to every pull request besides nephoran/<action>
+	// and nephoran/auto.
+	Labels []string `json:"labels,omitempty"`
+	// WebhookSecretFile holds the secret of the forge's webhook to POST
+	// /api/v1/forge/events (pull request events); without it the endpoint
+	// is off and only reconciliation (every refresh) sees reviews.
+	WebhookSecretFile string `json:"webhookSecretFile,omitempty"`
 }
 
 // GitAuth names credential files; at most one of passwordFile, tokenFile
@@ -206,6 +232,18 @@ func LoadConfig(path string) (Config, error) {
 		if g.Refresh != "" {
 			if d, err := time.ParseDuration(g.Refresh); err != nil || d <= 0 {
 				return c, fmt.Errorf("%s: git.refresh: %q is not a positive Go duration such as 10s", path, g.Refresh)
+			}
+		}
+		if f := g.Forge; f != nil {
+			switch {
+			case f.Kind != "gitea" && f.Kind != "github":
+				return c, fmt.Errorf("%s: git.forge.kind: %q is not gitea or github", path, f.Kind)
+			case f.Kind == "gitea" && f.URL == "":
+				return c, fmt.Errorf("%s: git.forge.url is required for gitea", path)
+			case f.Owner == "" || f.Repo == "":
+				return c, fmt.Errorf("%s: git.forge.owner and git.forge.repo are required", path)
+			case f.TokenFile == "":
+				return c, fmt.Errorf("%s: git.forge.tokenFile is required", path)
 			}
 		}
 	}

@@ -35,11 +35,25 @@ type deployment struct {
 	worker  *deliver.Worker
 	store   *store.Store
 	refresh time.Duration
+	// forge, when set, is the review stage (pull requests) of a Git
+	// deployment.
+	forge *forge
+	// now asks the planner to read the deployment now (a forge webhook).
+	now chan struct{}
+}
+
+// readNow asks for a read of the deployment before the next refresh; it
+// never blocks.
+func (d *deployment) readNow() {
+	select {
+	case d.now <- struct{}{}:
+	default:
+	}
 }
 
 // openDeployment opens the backend the config names and reads the
 // inventory from it: Git (or Porch) is the truth.
-func openDeployment(ctx context.Context, cfg Config, data string, st *store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*deployment, []inventory.CNF, error) {
+func openDeployment(ctx context.Context, cfg Config, data, rules string, st *store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*deployment, []inventory.CNF, error) {
 	var (
 		d   *deployment
 		err error
@@ -47,11 +61,12 @@ func openDeployment(ctx context.Context, cfg Config, data string, st *store.Stor
 	if cfg.Porch != nil {
 		d, err = openPorch(*cfg.Porch, now, log)
 	} else {
-		d, err = openGit(ctx, *cfg.Git, data, now, log)
+		d, err = openGit(ctx, *cfg.Git, data, rules, now, log)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
+	d.now = make(chan struct{}, 1)
 	state, err := d.proposer.State(ctx)
 	if err != nil {
 		_ = d.close()
@@ -64,8 +79,9 @@ func openDeployment(ctx context.Context, cfg Config, data string, st *store.Stor
 	return d, cnfsOf(state), nil
 }
 
-// openGit clones or fetches the deployment repository.
-func openGit(ctx context.Context, cfg GitConfig, data string, now func() time.Time, log *slog.Logger) (*deployment, error) {
+// openGit clones or fetches the deployment repository; with a forge,
+// proposals go through the review stage (a pull request each).
+func openGit(ctx context.Context, cfg GitConfig, data, rules string, now func() time.Time, log *slog.Logger) (*deployment, error) {
 	refresh := defaultGitRefresh
 	if cfg.Refresh != "" {
 		refresh, _ = time.ParseDuration(cfg.Refresh) // LoadConfig checked it
@@ -77,12 +93,20 @@ func openGit(ctx context.Context, cfg GitConfig, data string, now func() time.Ti
 			SSHKeyFile: cfg.Auth.SSHKeyFile, SSHKeyPassphraseFile: cfg.Auth.SSHKeyPassphraseFile,
 			KnownHostsFile: cfg.Auth.KnownHostsFile,
 		},
-		Dir: filepath.Join(data, "git"), Now: now, Logger: log,
+		Dir: filepath.Join(data, "git"), Now: now, Logger: log, LeaveAutoUnmerged: cfg.Forge != nil,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("git: %w", err)
 	}
-	return &deployment{proposer: p, kind: "git", close: p.Close, refresh: refresh}, nil
+	d := &deployment{proposer: p, kind: "git", close: p.Close, refresh: refresh}
+	if cfg.Forge != nil {
+		if d.forge, err = openForge(*cfg.Forge, cfg, p, data, rules, log); err != nil {
+			_ = p.Close()
+			return nil, err
+		}
+		d.proposer = d.forge.reviews
+	}
+	return d, nil
 }
 
 // openPorch builds the client of the Porch repository; it contacts the
@@ -120,12 +144,22 @@ func cnfsOf(s propose.State) []inventory.CNF {
 // view is what the planner takes from the repository on each refresh.
 type view struct {
 	cnfs []*nephv1.CNFDeployment
-	// open are the CNFs with a proposal not merged yet: queued, pushed
-	// and waiting for review, or a branch (a revision) found in the
-	// deployment.
-	open map[string]bool
+	// open are the CNFs with a proposal not merged yet (queued, pushed
+	// and waiting for review, or a branch or revision found in the
+	// deployment) and its action.
+	open map[string]nephv1.Action
 	// rejected are the proposals reviewers turned down, as recorded.
 	rejected []model.Rejection
+	// approved are the approvals (merges) of recorded proposals: each
+	// starts its CNF and action's cooldown at its time.
+	approved []approval
+}
+
+// approval is a merged proposal of the queue.
+type approval struct {
+	cnf    string
+	action nephv1.Action
+	at     time.Time
 }
 
 // read reads the deployment and the queue. A delivered proposal no longer
@@ -142,17 +176,18 @@ func (d *deployment) read(ctx context.Context) (view, error) {
 	if err != nil {
 		return view{}, err
 	}
-	v := view{open: map[string]bool{}}
+	v := view{open: map[string]nephv1.Action{}}
 	for _, c := range state.CNFs {
 		v.cnfs = append(v.cnfs, c.CNFDeployment)
 	}
-	// A Draft is open only while its delivery is pending (the queue says
-	// so below): delivered, it was sent back by a reviewer.
+	// A proposal not up for review (a Porch Draft, a closed pull request)
+	// is open only while its delivery is pending (the queue says so
+	// below): delivered, a reviewer turned it down.
 	found := map[string]model.Proposal{}
 	for _, p := range state.Open {
 		found[p.ID] = p
-		if !p.Draft {
-			v.open[p.CNF] = true
+		if p.Rejection == "" {
+			v.open[p.CNF] = p.Action
 		}
 	}
 	for _, q := range queued {
@@ -165,14 +200,26 @@ func (d *deployment) read(ctx context.Context) (view, error) {
 					return view{}, err
 				}
 				continue
-			case p.Draft:
-				if err := d.store.MarkRejected(ctx, id, fmt.Sprintf("%s sent back to Draft", p.Ref)); err != nil {
+			case p.Rejection != "":
+				if err := d.store.MarkRejected(ctx, id, p.Rejection); err != nil {
 					return view{}, err
 				}
 				continue
 			}
 		}
-		v.open[q.Decision.CNF] = true
+		v.open[q.Decision.CNF] = q.Decision.Action // oldest first: the newest wins
+	}
+	for _, a := range state.Approvals {
+		q, ok, err := d.store.Proposal(ctx, a.ID)
+		if err != nil {
+			return view{}, err
+		}
+		if ok && !a.At.IsZero() {
+			v.approved = append(v.approved, approval{cnf: q.Decision.CNF, action: q.Decision.Action, at: a.At})
+		}
+	}
+	if d.forge != nil {
+		d.forge.remember(v.cnfs)
 	}
 	// Every rejection kept (the store prunes them after its retention);
 	// decide holds each for the cooldown of the rule asking again.

@@ -57,7 +57,7 @@ type planner struct {
 	// open are the CNFs with a proposal not merged yet: the last view's,
 	// plus every CNF decided on since (queued in the same transaction as
 	// its decision, so open from that moment).
-	open map[string]bool
+	open map[string]nephv1.Action
 	// rejected are the proposals reviewers turned down (the last view's).
 	rejected []model.Rejection
 	metrics  *plannerMetrics
@@ -88,12 +88,14 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
-	state := decide.New(decide.Options{})
+	// With pull requests, a decision of another action supersedes a CNF's
+	// open proposal (the review stage closes the older pull request).
+	state := decide.New(decide.Options{Supersede: o.deployment != nil && o.deployment.forge != nil})
 	if err := state.SetRules(rs); err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
 	o.metrics.rules(rs)
-	open := map[string]bool{}
+	open := map[string]nephv1.Action{}
 	var rejected []model.Rejection
 	if o.deployment == nil {
 		deps := make([]*nephv1.CNFDeployment, len(o.cnfs))
@@ -108,6 +110,9 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 		}
 		state.SetInventory(v.cnfs)
 		state.SetProposals(v.open, v.rejected)
+		for _, a := range v.approved {
+			state.Approved(a.cnf, a.action, a.at)
+		}
 		open, rejected = v.open, v.rejected
 	}
 
@@ -171,8 +176,8 @@ func newPlanner(ctx context.Context, o plannerOptions) (*planner, error) {
 			// open proposal from now on; deliver it now.
 			if p.deployment != nil {
 				for _, d := range ds {
-					if d.Suppressed == "" && !p.open[d.CNF] {
-						p.open[d.CNF] = true
+					if a, ok := p.open[d.CNF]; d.Suppressed == "" && (!ok || a != d.Action) {
+						p.open[d.CNF] = d.Action
 						p.engine.state.SetProposals(p.open, p.rejected)
 					}
 				}
@@ -247,7 +252,7 @@ func (p *planner) wait() { p.done.Wait() }
 
 // refresh reads the deployment repository every interval: a person's
 // change in Git (replicas edited, a package added or removed, a proposal
-// merged) is what the loop uses next.
+// merged) is what the loop uses next; a forge webhook asks for a read at once.
 func (p *planner) refresh(ctx context.Context, d *deployment) {
 	t := time.NewTicker(d.refresh)
 	defer t.Stop()
@@ -256,6 +261,7 @@ func (p *planner) refresh(ctx context.Context, d *deployment) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-d.now:
 		}
 		v, err := d.read(ctx)
 		if err != nil {
@@ -308,6 +314,9 @@ func (p *planner) loop(ctx context.Context) {
 			p.open, p.rejected = v.open, v.rejected
 			p.engine.state.SetInventory(v.cnfs)
 			p.engine.state.SetProposals(v.open, v.rejected)
+			for _, a := range v.approved {
+				p.engine.state.Approved(a.cnf, a.action, a.at)
+			}
 		case evs := <-p.events:
 			p.engine.events(ctx, evs, p.now())
 		case rs := <-p.rules:

@@ -198,7 +198,7 @@ func TestPorchKPMBreachBecomesAProposedRevision(t *testing.T) {
 		return len(held) == 1
 	}, 10*time.Second, 20*time.Millisecond)
 	require.Contains(t, held[0].Detail, manual.Workspace)
-	require.Contains(t, held[0].Detail, "sent back to Draft")
+	require.Contains(t, held[0].Detail, "is a Draft")
 	require.Len(t, proposals(s)["deploy/upf-00"], 1, "no new proposal")
 
 	// upf-01's inventory is its Published revision 2: replicas 3.

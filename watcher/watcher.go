@@ -138,7 +138,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer stopBackground()
 	var dep *deployment
 	if opts.Config.Git != nil || opts.Config.Porch != nil {
-		if dep, cnfs, err = openDeployment(ctx, opts.Config, opts.Data, events, reg, log, opts.Now); err != nil {
+		if dep, cnfs, err = openDeployment(ctx, opts.Config, opts.Data, opts.Rules, events, reg, log, opts.Now); err != nil {
 			return err
 		}
 		defer dep.close()
@@ -201,6 +201,10 @@ func Run(ctx context.Context, opts Options) error {
 	mux.Handle("GET "+store.QueryPath, authn.Require(events.QueryHandler(), ves.DenyAuth))
 	mux.Handle("GET "+store.DecisionsPath, authn.Require(events.DecisionsHandler(), ves.DenyAuth))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if dep != nil && dep.forge != nil && dep.forge.secret != nil {
+		// Signed by the forge (HMAC), so outside the ingest authentication.
+		mux.Handle("POST "+ForgeEventsPath, dep.forge.handler(dep.readNow))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := events.Ping(r.Context()); err != nil {

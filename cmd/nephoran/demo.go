@@ -22,6 +22,9 @@ suppression, and leaves the repository for you to inspect with git.`,
 			return demo.Run(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Forge.Kind, "forge", "", "run against a forge instead of the embedded repository: gitea (a new repository is created there; each proposal becomes a pull request)")
+	cmd.Flags().StringVar(&opts.Forge.URL, "forge-url", "", "the forge's base URL, e.g. http://127.0.0.1:3000")
+	cmd.Flags().StringVar(&opts.Forge.TokenFile, "forge-token-file", "", "file holding a forge access token allowed to create repositories and pull requests")
 	cmd.Flags().StringVar(&opts.Workdir, "workdir", "", "directory for deploy.git, the rules and the watcher's data (created if missing, must be empty; default: a new temporary directory)")
 	return cmd
 }

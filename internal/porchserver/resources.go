@@ -53,31 +53,55 @@ func (r *revision) resourcesObject() map[string]any {
 	}
 }
 
+// updateResources checks an update under the lock, renders without it (as
+// Porch renders packages concurrently), and stores the result if nothing
+// changed the revision meanwhile (else 409 Conflict, as a concurrent
+// writer gets).
 func (s *Server) updateResources(ns, name string, in *unstructured.Unstructured) (map[string]any, error) {
-	r, err := s.get(ns, PackageRevisionResources, name)
+	s.mu.Lock()
+	r, files, err := s.checkResources(ns, name, in)
+	s.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	failure := s.renderFailure
+	s.mu.Unlock()
+	out, status := render(files, failure)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.revs[key{ns, name}]; !ok || cur != r || strconv.FormatInt(r.rv, 10) != in.GetResourceVersion() {
+		return nil, apierrors.NewConflict(grResources, name, fmt.Errorf("the object has been modified; please apply your changes to the latest version and try again"))
+	}
+	r.resources, r.renderStatus, r.rv = out, status, s.nextRV()
+	return r.resourcesObject(), nil
+}
+
+// checkResources checks an update of name's resources (s.mu held) and
+// returns the revision and the files to render.
+func (s *Server) checkResources(ns, name string, in *unstructured.Unstructured) (*revision, map[string]string, error) {
+	r, err := s.get(ns, PackageRevisionResources, name)
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := checkUpdate(grResources, gkResources, r, name, in); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res := field.NewPath("spec", "resources")
 	if lc := r.lifecycle(); lc != Draft {
-		return nil, apierrors.NewInvalid(gkResources, name, field.ErrorList{field.Forbidden(res,
+		return nil, nil, apierrors.NewInvalid(gkResources, name, field.ErrorList{field.Forbidden(res,
 			fmt.Sprintf("cannot update a package revision with lifecycle value %q; package must be Draft", lc))})
 	}
 	files, _, err := unstructured.NestedStringMap(in.Object, "spec", "resources")
 	if err != nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("spec.resources: %v", err))
+		return nil, nil, apierrors.NewBadRequest(fmt.Sprintf("spec.resources: %v", err))
 	}
 	for f := range files {
 		if c := path.Clean(f); f == "" || c != f || path.IsAbs(f) || c == ".." || strings.HasPrefix(c, "../") || strings.Contains(f, "\\") {
-			return nil, apierrors.NewInvalid(gkResources, name, field.ErrorList{field.Invalid(res.Key(f), f, "must be a clean relative path inside the package")})
+			return nil, nil, apierrors.NewInvalid(gkResources, name, field.ErrorList{field.Invalid(res.Key(f), f, "must be a clean relative path inside the package")})
 		}
 	}
-	out, status := render(files, s.renderFailure)
-	r.resources, r.renderStatus, r.rv = out, status, s.nextRV()
-	return r.resourcesObject(), nil
+	return r, files, nil
 }
 
 // functionResult is one item of a kpt FunctionResultList.

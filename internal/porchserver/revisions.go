@@ -27,15 +27,25 @@ type revision struct {
 	rv           int64
 	resources    map[string]string
 	renderStatus []byte // JSON; nil until the resources were first updated
+	// ids caches spec.repository, spec.packageName and spec.workspaceName,
+	// which never change after create (the list reads them for every
+	// revision).
+	ids *[3]string
 }
 
 func (r *revision) str(f ...string) string {
 	v, _, _ := unstructured.NestedString(r.obj.Object, f...)
 	return v
 }
-func (r *revision) pkg() string       { return r.str("spec", "packageName") }
-func (r *revision) repo() string      { return r.str("spec", "repository") }
-func (r *revision) workspace() string { return r.str("spec", "workspaceName") }
+func (r *revision) idFields() *[3]string {
+	if r.ids == nil {
+		r.ids = &[3]string{r.str("spec", "repository"), r.str("spec", "packageName"), r.str("spec", "workspaceName")}
+	}
+	return r.ids
+}
+func (r *revision) repo() string      { return r.idFields()[0] }
+func (r *revision) pkg() string       { return r.idFields()[1] }
+func (r *revision) workspace() string { return r.idFields()[2] }
 func (r *revision) lifecycle() string { return lifecycleOf(r.obj) }
 func (r *revision) number() int64     { return revisionNumber(r.obj) }
 func (r *revision) published() bool {
@@ -85,19 +95,28 @@ func (s *Server) get(ns, resource, name string) (*revision, error) {
 	return r, nil
 }
 
-func (s *Server) nextRV() int64 { s.rv++; return s.rv }
+// nextRV is the resourceVersion of a change; every change takes one, so it
+// also drops the latest-revision index.
+func (s *Server) nextRV() int64 { s.rv++; s.latestIdx = nil; return s.rv }
 
 // latest is the highest revision number among the Published (and
 // DeletionProposed) revisions of a package.
+// It reads an index built on first use after a change (s.mu is held).
 func (s *Server) latest(ns, repo, pkg string) int64 {
-	var n int64
-	for k, r := range s.revs {
-		if k.ns == ns && r.repo() == repo && r.pkg() == pkg && r.published() {
-			n = max(n, r.number())
+	if s.latestIdx == nil {
+		s.latestIdx = map[pkgKey]int64{}
+		for k, r := range s.revs {
+			if r.published() {
+				pk := pkgKey{k.ns, r.repo(), r.pkg()}
+				s.latestIdx[pk] = max(s.latestIdx[pk], r.number())
+			}
 		}
 	}
-	return n
+	return s.latestIdx[pkgKey{ns, repo, pkg}]
 }
+
+// pkgKey names a package in a namespace.
+type pkgKey struct{ ns, repo, pkg string }
 
 func (s *Server) isLatest(r *revision) bool {
 	return r.published() && r.number() > 0 && r.number() == s.latest(r.obj.GetNamespace(), r.repo(), r.pkg())
@@ -432,10 +451,13 @@ func (s *Server) list(ns, resource, labelSel, fieldSel string) (any, int, error)
 	items := []any{}
 	for _, k := range keys {
 		r := s.revs[k]
-		obj := s.revisionObject(r)
 		f := fields.Set{"metadata.name": k.name, "metadata.namespace": k.ns, "spec.packageName": r.pkg(),
 			"spec.repository": r.repo(), "spec.workspaceName": r.workspace(), "spec.lifecycle": r.lifecycle()}
-		if !ls.Matches(labels.Set(obj.GetLabels())) || !fs.Matches(f) {
+		if !fs.Matches(f) {
+			continue
+		}
+		obj := s.revisionObject(r)
+		if !ls.Matches(labels.Set(obj.GetLabels())) {
 			continue
 		}
 		if resource == PackageRevisionResources {

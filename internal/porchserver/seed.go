@@ -104,6 +104,20 @@ func (s *Server) Package(repository, packagePath string) []Revision {
 	return out
 }
 
+// Count is how many revisions of repository (any namespace) are in
+// lifecycle, without copying them.
+func (s *Server) Count(repository, lifecycle string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.revs {
+		if r.repo() == repository && r.lifecycle() == lifecycle {
+			n++
+		}
+	}
+	return n
+}
+
 // snapshot copies r for a test; s.mu is held.
 func (s *Server) snapshot(r *revision) Revision {
 	u := s.revisionObject(r)

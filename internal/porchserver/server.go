@@ -59,6 +59,9 @@ type Server struct {
 	rv   int64
 	uid  int64
 	hook Hook
+	// latestIdx is the latest revision number per package, nil after a
+	// change (see latest).
+	latestIdx map[pkgKey]int64
 	// renderFailure, when set, fails every render (FailRender).
 	renderFailure string
 	clock         func() metav1.Time
@@ -195,6 +198,14 @@ func (s *Server) serve(r *http.Request, ns, resource, name, sub string) (any, in
 		}
 		return u, nil
 	}
+	if r.Method == http.MethodPut && name != "" && resource == PackageRevisionResources {
+		in, err := body()
+		if err != nil {
+			return nil, 0, err
+		}
+		out, err := s.updateResources(ns, name, in) // renders without the lock
+		return out, http.StatusOK, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -223,8 +234,6 @@ func (s *Server) serve(r *http.Request, ns, resource, name, sub string) (any, in
 		}
 		var out any
 		switch {
-		case resource == PackageRevisionResources:
-			out, err = s.updateResources(ns, name, in)
 		case sub == Approval:
 			out, err = s.approve(ns, name, in)
 		default:

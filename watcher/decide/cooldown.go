@@ -22,6 +22,12 @@ func (s *State) startCooldown(cnf string, action nephv1.Action, at time.Time) {
 	}
 }
 
+// Approved says a person approved (merged) a proposal of action for cnf
+// at at: the cooldown counts from then when that is later than its start.
+func (s *State) Approved(cnf string, action nephv1.Action, at time.Time) {
+	s.startCooldown(cnf, action, at)
+}
+
 // cooldownFromAnnotations reads the last intent apply-intent stamped on a
 // CNFDeployment (its action and time) as a cooldown start. Missing or
 // unparsable annotations start nothing.

@@ -85,7 +85,9 @@
 // At most one decision per CNF per moment (one Window or Event call): among
 // the rules still in play the highest priority wins, a tie goes to the first
 // rule name, the others are LowerPriority. The winner is ProposalOpen when
-// the proposer has an open proposal for the CNF, Rejected when its decision
+// the proposer has an open proposal for the CNF (with Options.Supersede,
+// as with pull requests: of the same action or an unknown one; a decision
+// of another action supersedes it), Rejected when its decision
 // id was rejected or a proposal of the same action for the CNF was rejected
 // less than the rule's cooldown ago, CooldownActive while (CNF, action) cools down, AtBound
 // when it cannot change anything. A winner whose avoid templates fail is

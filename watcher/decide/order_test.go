@@ -60,7 +60,7 @@ func TestSuppressionOrder(t *testing.T) {
 			want: model.Stale,
 			run: func(t *testing.T) model.Decision {
 				s := newState(t, []model.Rule{scaleOut(forN(3))}, atMaxCooling())
-				s.SetProposals(map[string]bool{"upf-1": true}, nil)
+				s.SetProposals(map[string]nephv1.Action{"upf-1": ""}, nil)
 				w := win("gnb-1", 0, 0.9)
 				return only(t, window(t, s, w, w.Newest.Add(91*sec)))
 			},
@@ -91,7 +91,7 @@ func TestSuppressionOrder(t *testing.T) {
 			want: model.Burst,
 			run: func(t *testing.T) model.Decision {
 				s := newState(t, []model.Rule{eventRule("overload", "fault", nephv1.ActionScaleOut)}, atMaxCooling())
-				s.SetProposals(map[string]bool{"upf-1": true}, nil)
+				s.SetProposals(map[string]nephv1.Action{"upf-1": ""}, nil)
 				for i := range 5 {
 					event(t, s, fault("upf-1", "f-1", i, "Overload", "MAJOR", at(time.Duration(i)*sec)))
 				}
@@ -129,7 +129,7 @@ func TestSuppressionOrder(t *testing.T) {
 					metricRule("a-restart", nephv1.ActionRestart, always, priority(1)),
 					metricRule("b-restart", nephv1.ActionRestart, always, priority(2)),
 				}, newCNF("upf-1", "gnb-1", 2, 1, 5))
-				s.SetProposals(map[string]bool{"upf-1": true}, nil)
+				s.SetProposals(map[string]nephv1.Action{"upf-1": ""}, nil)
 				w := win("gnb-1", 0, 0.9)
 				ds := window(t, s, w, closeOf(w))
 				require.Equal(t, model.ProposalOpen, pick(t, ds, "b-restart").Suppressed)
@@ -142,7 +142,7 @@ func TestSuppressionOrder(t *testing.T) {
 			run: func(t *testing.T) model.Decision {
 				w := win("gnb-1", 0, 0.9)
 				s := newState(t, []model.Rule{scaleOut()}, atMaxCooling())
-				s.SetProposals(map[string]bool{"upf-1": true}, []model.Rejection{{ID: idOf(t, w)}})
+				s.SetProposals(map[string]nephv1.Action{"upf-1": ""}, []model.Rejection{{ID: idOf(t, w)}})
 				return only(t, window(t, s, w, closeOf(w)))
 			},
 		},
@@ -152,7 +152,7 @@ func TestSuppressionOrder(t *testing.T) {
 			run: func(t *testing.T) model.Decision {
 				w := win("gnb-1", 0, 0.9)
 				s := newState(t, []model.Rule{scaleOut()}, atMaxCooling())
-				s.SetProposals(map[string]bool{"upf-2": true}, []model.Rejection{{ID: idOf(t, w)}})
+				s.SetProposals(map[string]nephv1.Action{"upf-2": ""}, []model.Rejection{{ID: idOf(t, w)}})
 				return only(t, window(t, s, w, closeOf(w)))
 			},
 		},

@@ -141,7 +141,7 @@ func (s *State) gate(c *cnf, r *rule, view *model.TemplateView, d *model.Decisio
 		d.Suppressed, d.Detail = why, detail
 		return nil, nil
 	}
-	if s.open[c.name] {
+	if a, ok := s.open[c.name]; ok && (!s.opts.Supersede || a == "" || a == r.Action) {
 		return suppress(model.ProposalOpen, fmt.Sprintf("a proposal for %s is open", c.name))
 	}
 	if s.rejected[d.ID] {

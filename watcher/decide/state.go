@@ -38,6 +38,10 @@ type Options struct {
 	// DefaultCooldown is the cooldown of a rule whose Cooldown is 0
 	// (default 5 min).
 	DefaultCooldown time.Duration
+	// Supersede lets a decision of another action than the CNF's open
+	// proposal through (the review stage then closes the older pull
+	// request); without it any open proposal holds the CNF.
+	Supersede bool
 }
 
 func (o Options) withDefaults() Options {
@@ -75,7 +79,8 @@ type State struct {
 	byNode   map[string][]*cnf
 	bySource map[string][]*cnf
 
-	open map[string]bool
+	// open is the action of each CNF's open proposal ("" when unknown).
+	open map[string]nephv1.Action
 	// rejected are the rejected decision ids; rejectedAt the latest
 	// rejection per (CNF, action).
 	rejected   map[string]bool
@@ -270,9 +275,13 @@ func (s *State) SetInventory(cnfs []*nephv1.CNFDeployment) {
 }
 
 // SetProposals replaces the proposer's view: the CNFs with an open proposal
-// and the proposals a reviewer rejected. Replay never calls it.
-func (s *State) SetProposals(open map[string]bool, rejected []model.Rejection) {
-	s.open = trueKeys(open)
+// and its action ("" when unknown), and the proposals a reviewer
+// rejected. Replay never calls it.
+func (s *State) SetProposals(open map[string]nephv1.Action, rejected []model.Rejection) {
+	s.open = make(map[string]nephv1.Action, len(open))
+	for cnf, a := range open {
+		s.open[cnf] = a
+	}
 	s.rejected = make(map[string]bool, len(rejected))
 	s.rejectedAt = make(map[cooldownKey]model.Rejection, len(rejected))
 	for _, r := range rejected {
@@ -282,16 +291,6 @@ func (s *State) SetProposals(open map[string]bool, rejected []model.Rejection) {
 			s.rejectedAt[k] = r
 		}
 	}
-}
-
-func trueKeys(m map[string]bool) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k, v := range m {
-		if v {
-			out[k] = true
-		}
-	}
-	return out
 }
 
 // bind recomputes which rules select which CNF and the signal indexes.

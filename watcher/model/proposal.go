@@ -22,10 +22,18 @@ type Proposal struct {
 	Merged bool
 	// Existed says Propose found it already delivered.
 	Existed bool
-	// Draft says the backend holds it as a draft: not proposed yet, or
-	// sent back by a reviewer (Porch: Proposed -> Draft, a rejection
-	// once it was delivered).
-	Draft bool
+	// Review is where a person reviews it, when not the branch itself (a
+	// pull request's page).
+	Review string
+	// Note says what the delivery left for a person: the forge refused to
+	// merge an auto proposal, which stays open (stored with the delivery).
+	Note string
+	// Rejection, when not empty, says the proposal is not up for review:
+	// a Porch Draft (not proposed yet, or sent back by `porchctl rpkg
+	// reject`), a pull request closed without merging; how, and by whom
+	// when the backend says. The watcher records a delivered proposal in
+	// that state as rejected.
+	Rejection string
 	// At is when it was proposed.
 	At time.Time
 }
@@ -48,6 +56,17 @@ const (
 	// (propose.ErrRefused): recorded with the reason, not retried.
 	ProposalRefused ProposalState = "refused"
 )
+
+// Approval is a proposal a person approved after it was delivered (a
+// merged pull request): the cooldown of its CNF and action counts from At
+// when that is later than the decision.
+type Approval struct {
+	// ID is the approved decision's id.
+	ID string
+	// At is when it was approved (merged); By who approved, when known.
+	At time.Time
+	By string
+}
 
 // Rejection is a delivered proposal a reviewer turned down: no new
 // proposal of the same action for the CNF within the rule's cooldown from

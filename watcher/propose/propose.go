@@ -51,6 +51,9 @@ type State struct {
 	CNFs []CNF
 	// Open are the proposals not merged yet.
 	Open []Proposal
+	// Approvals are proposals approved after their delivery, with when
+	// (backends that know: a forge's merged pull requests).
+	Approvals []model.Approval
 	// Head is the deployment branch's commit the state was read at.
 	Head string
 }

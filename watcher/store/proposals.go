@@ -33,7 +33,7 @@ const (
 )
 
 var markSQL = [numMarks]string{
-	markDelivered: `UPDATE proposals SET state = 'delivered', ref = ?, commit_id = ?, merged = max(merged, ?), last_error = '', updated_at = ?
+	markDelivered: `UPDATE proposals SET state = 'delivered', ref = ?, commit_id = ?, merged = max(merged, ?), last_error = ?, updated_at = ?
 	WHERE decision_id = ? AND state IN ('pending', 'delivered')`,
 	markNoChange: `UPDATE proposals SET state = 'nochange', last_error = ?, updated_at = ?
 	WHERE decision_id = ? AND state IN ('pending', 'nochange')`,
@@ -74,11 +74,12 @@ type proposalMark struct {
 }
 
 // MarkDelivered records that the proposal of decision id was delivered as
-// p (new, or found with Existed set): it leaves the pending ones. Calling it
+// p (new, or found with Existed set): it leaves the pending ones. Its
+// LastError becomes p.Note (empty: cleared). Calling it
 // again for a delivered proposal updates it; Merged never goes back to
 // false. Like AppendDecisions, it returns once the change is durable.
 func (s *Store) MarkDelivered(ctx context.Context, id string, p model.Proposal) error {
-	return s.mark(ctx, markDelivered, id, p.Ref, p.Commit, p.Merged, s.opts.Now().UnixMicro(), id)
+	return s.mark(ctx, markDelivered, id, p.Ref, p.Commit, p.Merged, p.Note, s.opts.Now().UnixMicro(), id)
 }
 
 // MarkNoChange records that the proposal of decision id changes nothing

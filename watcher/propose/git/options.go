@@ -51,6 +51,9 @@ type Options struct {
 	// Repository is the repository's name in the kpt commit annotation's
 	// edit task (default: the URL's last path element without .git).
 	Repository string
+	// LeaveAutoUnmerged pushes auto proposals as branches like manual
+	// ones: the review stage merges their pull requests through the forge.
+	LeaveAutoUnmerged bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger gets one line per pushed proposal or merge (default: discard).

@@ -223,7 +223,7 @@ func (p *Proposer) Propose(ctx context.Context, d model.Decision) (propose.Propo
 	}
 	p.opts.Logger.Info("proposal pushed", "cnf", d.CNF, "action", string(d.Action), "decision", d.ID,
 		"ref", branch, "commit", c.commit.String()[:12], "repository", p.remote.redacted)
-	if d.Approval == nephv1.ApprovalAuto {
+	if d.Approval == nephv1.ApprovalAuto && !p.opts.LeaveAutoUnmerged {
 		return p.merge(ctx, d, prop, h)
 	}
 	return prop, nil
@@ -257,7 +257,7 @@ func (p *Proposer) existed(ctx context.Context, d model.Decision, h *heads, bran
 	prop.At = found.At.UTC()
 	prop.Merged = hist.merged(d.ID, hash)
 	p.opts.Logger.Debug("proposal exists", "decision", d.ID, "ref", branch, "merged", prop.Merged)
-	if d.Approval == nephv1.ApprovalAuto && !prop.Merged {
+	if d.Approval == nephv1.ApprovalAuto && !prop.Merged && !p.opts.LeaveAutoUnmerged {
 		return p.merge(ctx, d, prop, h)
 	}
 	return prop, nil

@@ -46,7 +46,7 @@
 // CNFDeployment (strictly decoded) in the resources of each package's
 // latest Published revision; the open proposals are the Draft and Proposed
 // revisions whose workspace name is a decision id (16 hex digits), a Draft
-// flagged as such: not proposed yet, or sent back by a reviewer (`porchctl
+// with its Rejection set: not proposed yet, or sent back by a reviewer (`porchctl
 // rpkg reject` moves Proposed to Draft), which the watcher tells apart by
 // its own queue. Head is the list's resourceVersion.
 package porch

@@ -316,7 +316,7 @@ func TestStateFlagsRejectedProposalsAsDrafts(t *testing.T) {
 	st, err := p.State(ctx)
 	require.NoError(t, err)
 	require.Len(t, st.Open, 1)
-	require.False(t, st.Open[0].Draft)
+	require.Empty(t, st.Open[0].Rejection)
 
 	dc, err := dynamic.NewForConfig(s.Config())
 	require.NoError(t, err)
@@ -331,6 +331,6 @@ func TestStateFlagsRejectedProposalsAsDrafts(t *testing.T) {
 	st, err = p.State(ctx)
 	require.NoError(t, err)
 	require.Len(t, st.Open, 1)
-	require.True(t, st.Open[0].Draft)
+	require.Contains(t, st.Open[0].Rejection, "is a Draft")
 	require.Equal(t, prop.Ref, st.Open[0].Ref)
 }

@@ -55,7 +55,10 @@ func (p *Proposer) State(ctx context.Context) (propose.State, error) {
 		}
 		ann := r.GetAnnotations()
 		prop := propose.Proposal{ID: r.workspace(), CNF: ann[AnnotationCNF], Action: nephv1.Action(ann[AnnotationAction]),
-			Ref: r.GetName(), At: proposedAt(r), Draft: lc == Draft}
+			Ref: r.GetName(), At: proposedAt(r)}
+		if lc == Draft {
+			prop.Rejection = "PackageRevision " + r.GetName() + " is a Draft (sent back by a reviewer, or not proposed yet)"
+		}
 		if prop.CNF == "" && len(cnfOf[r.pkg()]) == 1 {
 			prop.CNF = cnfOf[r.pkg()][0]
 		}

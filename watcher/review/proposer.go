@@ -1,0 +1,274 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	nephv1 "github.com/nephoran/nephoran/api/v1"
+	"github.com/nephoran/nephoran/watcher/model"
+	"github.com/nephoran/nephoran/watcher/propose"
+)
+
+// Options configure a Proposer.
+type Options struct {
+	// Branches is the Git backend that pushes the proposal branches; it
+	// must leave auto proposals unmerged (the review stage merges them
+	// through the forge).
+	Branches propose.Proposer
+	// Forge hosts the deployment repository.
+	Forge Forge
+	// Base is the deployment branch pull requests target.
+	Base string
+	// BranchPrefix starts every proposal branch (reconciliation lists the
+	// pull requests of these heads).
+	BranchPrefix string
+	// Labels are added to every pull request, after the decision's.
+	Labels []string
+	// Describe fills what the body shows beyond the decision (package,
+	// replicas before and after, directories of the reproduce commands);
+	// nil shows the decision only.
+	Describe func(d model.Decision, p propose.Proposal) Change
+	// MergeWait bounds how long an auto proposal's merge is retried while
+	// the forge refuses it right after opening (Gitea answers 405 until
+	// its mergeability check has run; default 10 s). A refusal that lasts
+	// is recorded and left for a person.
+	MergeWait time.Duration
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Proposer is the review stage as a propose.Proposer: it delivers a
+// decision through Options.Branches (the proposal branch) and makes sure
+// exactly one pull request is open for the branch, merging it through the
+// forge when the rule approves automatically. Its State is the Git
+// backend's with what the forge says: a branch whose pull request was
+// closed without merging is not up for review (a rejection, with who
+// closed it), and merged pull requests are approvals with their time.
+type Proposer struct {
+	opts Options
+
+	mu sync.Mutex
+	// closedBy remembers who closed or merged a pull request, learnt from
+	// webhooks or a FindPullRequest, by head branch.
+	closedBy map[string]string
+}
+
+var _ propose.Proposer = (*Proposer)(nil)
+
+// NewProposer checks o and returns the stage.
+func NewProposer(o Options) (*Proposer, error) {
+	if o.Branches == nil || o.Forge == nil {
+		return nil, errors.New("review: Options.Branches and Options.Forge are required")
+	}
+	if o.Base == "" {
+		return nil, errors.New("review: Options.Base is required")
+	}
+	if o.MergeWait == 0 {
+		o.MergeWait = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Proposer{opts: o, closedBy: map[string]string{}}, nil
+}
+
+// Propose implements propose.Proposer: the branch, then its one pull
+// request (found by head branch on a retry or after a restart, opened
+// otherwise), then, for an auto decision, its merge.
+func (p *Proposer) Propose(ctx context.Context, d model.Decision) (propose.Proposal, error) {
+	prop, err := p.opts.Branches.Propose(ctx, d)
+	if err != nil {
+		return prop, err
+	}
+	if prop.Merged { // landed without review (found merged by the Git backend)
+		return prop, nil
+	}
+	pr, err := p.opts.Forge.FindPullRequest(ctx, prop.Ref)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		pr, err = p.open(ctx, d, prop)
+		if err != nil {
+			return prop, err
+		}
+	case err != nil:
+		return prop, fmt.Errorf("find the pull request of %s: %w", prop.Ref, err)
+	default:
+		prop.Existed = true
+	}
+	prop.Review = pr.URL
+	if pr.Merged {
+		prop.Merged = true
+		return prop, nil
+	}
+	if pr.Open {
+		if err := p.supersede(ctx, d, prop.Ref, pr); err != nil {
+			return prop, err
+		}
+	}
+	if !pr.Open || d.Approval != nephv1.ApprovalAuto {
+		return prop, nil
+	}
+	return p.merge(ctx, d, prop, pr)
+}
+
+// open opens the branch's pull request with the decision's title, body
+// and labels.
+func (p *Proposer) open(ctx context.Context, d model.Decision, prop propose.Proposal) (PullRequest, error) {
+	var c Change
+	if p.opts.Describe != nil {
+		c = p.opts.Describe(d, prop)
+	}
+	c.Branch, c.Base = prop.Ref, p.opts.Base
+	pr, err := p.opts.Forge.OpenPullRequest(ctx, NewPullRequest{
+		Head: prop.Ref, Base: p.opts.Base, Title: Title(d), Body: Body(d, c),
+		Labels: append(Labels(d), p.opts.Labels...),
+	})
+	if err != nil {
+		if pr.Number != 0 { // opened; a later step (labels) failed: the retry finds it
+			return pr, fmt.Errorf("pull request #%d of %s opened, but: %w", pr.Number, prop.Ref, err)
+		}
+		return pr, fmt.Errorf("open the pull request of %s: %w", prop.Ref, err)
+	}
+	p.opts.Logger.Info("pull request opened", "cnf", d.CNF, "decision", d.ID, "number", pr.Number, "url", pr.URL)
+	return pr, nil
+}
+
+// supersede closes the other open pull requests of the package of branch:
+// proposals of an earlier decision for the same CNF, which the newer one
+// replaces. The comment links the newer pull request.
+func (p *Proposer) supersede(ctx context.Context, d model.Decision, branch string, newer PullRequest) error {
+	prs, err := p.opts.Forge.ListPullRequests(ctx, path.Dir(branch)+"/")
+	if err != nil {
+		return fmt.Errorf("list the pull requests of %s: %w", path.Dir(branch), err)
+	}
+	for _, pr := range prs {
+		if !pr.Open || pr.Number == newer.Number || pr.Number > newer.Number {
+			continue
+		}
+		comment := fmt.Sprintf("Superseded by #%d (%s, decision %s): %s", newer.Number, d.Action, d.ID, newer.URL)
+		if err := p.opts.Forge.Close(ctx, pr.Number, comment); err != nil {
+			return fmt.Errorf("close pull request #%d superseded by #%d: %w", pr.Number, newer.Number, err)
+		}
+		p.opts.Logger.Info("pull request superseded", "cnf", d.CNF, "closed", pr.Number, "by", newer.Number)
+	}
+	return nil
+}
+
+// merge merges an auto decision's pull request. A refusal right after
+// opening is retried for MergeWait; one that lasts (branch protection,
+// required reviews, conflicts) is logged and left for a person: the
+// proposal is delivered, not merged, and not retried.
+func (p *Proposer) merge(ctx context.Context, d model.Decision, prop propose.Proposal, pr PullRequest) (propose.Proposal, error) {
+	msg := fmt.Sprintf("%s\n\nMerged by nephoran (approval: auto) for decision %s.", Title(d), d.ID)
+	deadline := time.Now().Add(p.opts.MergeWait)
+	wait := 250 * time.Millisecond
+	for {
+		err := p.opts.Forge.Merge(ctx, pr.Number, pr.HeadSHA, msg)
+		switch {
+		case err == nil:
+			prop.Merged = true
+			p.opts.Logger.Info("pull request merged (approval: auto)", "cnf", d.CNF, "decision", d.ID, "number", pr.Number)
+			return prop, nil
+		case !errors.Is(err, ErrRefused):
+			return prop, fmt.Errorf("merge pull request #%d: %w", pr.Number, err)
+		case time.Now().After(deadline):
+			prop.Note = "auto merge refused by the forge: " + err.Error()
+			p.opts.Logger.Warn("the forge refused to merge an auto proposal; it stays open for a person",
+				"cnf", d.CNF, "decision", d.ID, "number", pr.Number, "error", err)
+			return prop, nil
+		}
+		select {
+		case <-ctx.Done():
+			return prop, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// Observe takes a webhook's event: who closed or merged a pull request,
+// which List does not say. The caller then reads the State again.
+func (p *Proposer) Observe(ev Event) {
+	if ev.Action != ActionClosed || ev.Sender == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closedBy[ev.PullRequest.Head] = ev.Sender
+}
+
+// State implements propose.Proposer: the Git backend's state, where a
+// proposal whose newest pull request was closed without merging carries
+// its Rejection (and who closed it), and a merged pull request (its
+// branch merged by the forge) is an approval at its merge time.
+func (p *Proposer) State(ctx context.Context) (propose.State, error) {
+	st, err := p.opts.Branches.State(ctx)
+	if err != nil {
+		return st, err
+	}
+	prs, err := p.opts.Forge.ListPullRequests(ctx, p.opts.BranchPrefix)
+	if err != nil {
+		return st, fmt.Errorf("list pull requests: %w", err)
+	}
+	newest := make(map[string]PullRequest, len(prs))
+	latest := map[string]PullRequest{} // package directory -> its newest pull request
+	for _, pr := range prs {           // newest first
+		if _, ok := newest[pr.Head]; !ok {
+			newest[pr.Head] = pr
+		}
+		if l, ok := latest[path.Dir(pr.Head)]; !ok || pr.Number > l.Number {
+			latest[path.Dir(pr.Head)] = pr
+		}
+	}
+	for i := range st.Open {
+		pr, ok := newest[st.Open[i].Ref]
+		if !ok || pr.Open || pr.Merged {
+			continue
+		}
+		if l := latest[path.Dir(pr.Head)]; l.Number > pr.Number {
+			st.Open[i].Rejection = fmt.Sprintf("pull request #%d superseded by #%d", pr.Number, l.Number)
+			continue
+		}
+		by := p.closer(ctx, pr)
+		st.Open[i].Rejection = fmt.Sprintf("pull request #%d closed without merging", pr.Number)
+		if by != "" {
+			st.Open[i].Rejection += " by " + by
+		}
+	}
+	for _, pr := range prs {
+		if !pr.Merged || !strings.HasPrefix(pr.Head, p.opts.BranchPrefix) {
+			continue
+		}
+		id := MarkedDecision(pr.Body)
+		if id == "" {
+			continue
+		}
+		st.Approvals = append(st.Approvals, model.Approval{ID: id, At: pr.MergedAt, By: pr.MergedBy})
+	}
+	return st, nil
+}
+
+// closer says who closed pr: from a webhook, else asked once from the
+// forge (List does not say), "" when the forge does not tell.
+func (p *Proposer) closer(ctx context.Context, pr PullRequest) string {
+	p.mu.Lock()
+	by, ok := p.closedBy[pr.Head]
+	p.mu.Unlock()
+	if ok {
+		return by
+	}
+	full, err := p.opts.Forge.FindPullRequest(ctx, pr.Head)
+	if err != nil || full.Number != pr.Number {
+		return ""
+	}
+	p.mu.Lock()
+	p.closedBy[pr.Head] = full.ClosedBy
+	p.mu.Unlock()
+	return full.ClosedBy
+}
