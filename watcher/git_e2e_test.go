@@ -2,14 +2,12 @@ package watcher_test
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -83,60 +81,18 @@ func TestKill9DeliversEveryProposalExactlyOnce(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(rules, "restart.yaml"), []byte(restartRules), 0o644))
 	args := []string{"--rules", rules, "--git-url", srv.URL("deploy"), "--git-path", "deploy"}
 
-	acked := make([]bool, n)
-	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
-	for round := 0; ; round++ {
-		cmd, base := watch(t, data, args...)
-		var pending []int
-		for i := range n {
-			if !acked[i] {
-				pending = append(pending, i)
-			}
-		}
-		if len(pending) == 0 {
-			// Every event is acknowledged: let the last incarnation deliver.
-			waitDelivered(t, base, srv.Dir("deploy"), n)
-			break
-		}
-		killAfter := -1
-		if round < 3 {
-			killAfter = rng.IntN(len(pending))
-		}
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for k, i := range pending {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				body := linkDownFrom(fmt.Sprintf("src-%02d", i), fmt.Sprintf("ld-%02d", i))
-				resp, err := http.Post(base+"/eventListener/v7", "application/json", strings.NewReader(body))
-				if err != nil {
-					return // killed: retried next round
-				}
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusAccepted {
-					mu.Lock()
-					acked[i] = true
-					mu.Unlock()
-				}
-			}()
-			if k == killAfter {
-				time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond) // let some decisions and pushes start
-				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-			}
-		}
-		wg.Wait()
-		if killAfter < 0 {
-			time.Sleep(time.Duration(rng.IntN(500)) * time.Millisecond)
-		}
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		delivered := 0
+	count := func() int {
+		total := 0
 		for _, bs := range proposalBranches(t, srv.Dir("deploy")) {
-			delivered += len(bs)
+			total += len(bs)
 		}
-		t.Logf("round %d: %d events posted, killed after %d; %d branches so far", round, len(pending), killAfter, delivered)
+		return total
 	}
+	killRounds(t, n, 300*time.Millisecond, func() (*exec.Cmd, string) { return watch(t, data, args...) },
+		func(base string) bool {
+			return count() >= n && strings.Contains(get(t, base+"/metrics"), "planner_proposals_pending 0")
+		},
+		func() string { return fmt.Sprintf("%d branches so far", count()) })
 	branches := proposalBranches(t, srv.Dir("deploy"))
 	require.Len(t, branches, n, "one proposal per CNF: %v", branches)
 	for pkg, bs := range branches {

@@ -3,14 +3,13 @@ package watcher_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -84,11 +83,12 @@ func runInProcess(t testing.TB, o watcher.Options) string {
 		o.Data = t.TempDir()
 	}
 	go func() { done <- watcher.Run(ctx, o) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
 	select {
 	case a := <-ready:
+		t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
 		return "http://" + a.String()
 	case err := <-done:
+		cancel()
 		t.Fatalf("watcher stopped: %v", err)
 		return ""
 	}
@@ -99,11 +99,17 @@ func runInProcess(t testing.TB, o watcher.Options) string {
 // grace.
 func breach(t testing.TB, base string, clock *movingClock, start time.Time, nodes ...string) {
 	t.Helper()
+	prbWindow(t, base, clock, start, 90, nodes...)
+}
+
+// prbWindow is breach with PRB prb% (of 100 available).
+func prbWindow(t testing.TB, base string, clock *movingClock, start time.Time, prb int, nodes ...string) {
+	t.Helper()
 	for at := 10; at <= 40; at += 10 {
 		clock.Set(start.Add(time.Duration(at) * time.Second))
 		for _, node := range nodes {
 			body := fmt.Sprintf(`{"nodeId":%q,"cellId":"cell-001","collectStartTime":%q,"granularityPeriodMs":10000,
-"measurements":[{"name":"RRU.PrbUsedDl","value":90},{"name":"RRU.PrbAvailDl","value":100}]}`, node, start.Add(time.Duration(at-10)*time.Second).Format(time.RFC3339))
+"measurements":[{"name":"RRU.PrbUsedDl","value":%d},{"name":"RRU.PrbAvailDl","value":100}]}`, node, start.Add(time.Duration(at-10)*time.Second).Format(time.RFC3339), prb)
 			post(t, base+"/api/v1/kpm/reports", body, http.StatusAccepted)
 		}
 	}
@@ -232,57 +238,11 @@ func TestPorchKill9LeavesOneRevisionPerDecision(t *testing.T) {
 	require.NoError(t, os.WriteFile(config, []byte("porch:\n  packages: {"+packagesYAML(n)+"}\n"), 0o644))
 	args := []string{"--rules", rules, "--config", config, "--kubeconfig", kubeconfig, "--porch-repository", porchRepo}
 
-	acked := make([]bool, n)
-	rng := rand.New(rand.NewPCG(2, uint64(time.Now().UnixNano())))
-	for round := 0; ; round++ {
-		cmd, base := watch(t, data, args...)
-		var pending []int
-		for i := range n {
-			if !acked[i] {
-				pending = append(pending, i)
-			}
-		}
-		if len(pending) == 0 {
-			require.Eventually(t, func() bool {
-				return countProposed(s) == n && strings.Contains(get(t, base+"/metrics"), "planner_proposals_pending 0")
-			}, 60*time.Second, 100*time.Millisecond)
-			break
-		}
-		killAfter := -1
-		if round < 3 {
-			killAfter = rng.IntN(len(pending))
-		}
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for k, i := range pending {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				resp, err := http.Post(base+"/eventListener/v7", "application/json",
-					strings.NewReader(linkDownFrom(fmt.Sprintf("src-%02d", i), fmt.Sprintf("ld-%02d", i))))
-				if err != nil {
-					return // killed: retried next round
-				}
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusAccepted {
-					mu.Lock()
-					acked[i] = true
-					mu.Unlock()
-				}
-			}()
-			if k == killAfter {
-				time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
-				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-			}
-		}
-		wg.Wait()
-		if killAfter < 0 {
-			time.Sleep(time.Duration(rng.IntN(500)) * time.Millisecond)
-		}
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		t.Logf("round %d: %d events posted, killed after %d; %d revisions so far", round, len(pending), killAfter, len(proposals(s)))
-	}
+	killRounds(t, n, 300*time.Millisecond, func() (*exec.Cmd, string) { return watch(t, data, args...) },
+		func(base string) bool {
+			return countProposed(s) == n && strings.Contains(get(t, base+"/metrics"), "planner_proposals_pending 0")
+		},
+		func() string { return fmt.Sprintf("%d revisions so far", len(proposals(s))) })
 	props := proposals(s)
 	require.Len(t, props, n, "one proposal per package")
 	for pkg, rs := range props {
