@@ -1,9 +1,11 @@
 package v1
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	yamlv3 "go.yaml.in/yaml/v3"
@@ -31,6 +33,39 @@ func NodeToCNFDeployment(n *yamlv3.Node) (*CNFDeployment, field.ErrorList) {
 		return nil, errs
 	}
 	return &c, nil
+}
+
+// CNFDeploymentsIn strictly decodes every CNFDeployment document of a
+// multi-document YAML file, other documents skipped. problems names each
+// document that says it is a CNFDeployment and does not decode ("document
+// N: ..."); err is set when the file is not YAML (the documents before it
+// are returned).
+func CNFDeploymentsIn(b []byte) (cnfs []*CNFDeployment, problems []string, err error) {
+	if !bytes.Contains(b, []byte(KindCNFDeployment)) {
+		return nil, nil, nil
+	}
+	dec := yamlv3.NewDecoder(bytes.NewReader(b))
+	for i := 1; ; i++ {
+		var doc yamlv3.Node
+		if err := dec.Decode(&doc); err == io.EOF {
+			return cnfs, problems, nil
+		} else if err != nil {
+			return cnfs, problems, err
+		}
+		var head struct {
+			APIVersion string `yaml:"apiVersion"`
+			Kind       string `yaml:"kind"`
+		}
+		if doc.Decode(&head) != nil || head.Kind != KindCNFDeployment || head.APIVersion != APIVersion {
+			continue
+		}
+		c, errs := NodeToCNFDeployment(&doc)
+		if len(errs) > 0 {
+			problems = append(problems, fmt.Sprintf("document %d: %v", i, errs.ToAggregate()))
+			continue
+		}
+		cnfs = append(cnfs, c)
+	}
 }
 
 // NodeToCNFIntent is DecodeCNFIntent for an already parsed node.

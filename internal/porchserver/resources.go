@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -126,14 +124,8 @@ func render(files map[string]string, failure string) (map[string]string, []byte)
 			return nil, err
 		}
 		defer os.RemoveAll(dir)
-		for f, content := range files {
-			p := filepath.Join(dir, filepath.FromSlash(f))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return nil, err
-			}
-			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-				return nil, err
-			}
+		if err := pipeline.WriteTree(dir, files); err != nil {
+			return nil, err
 		}
 		pkg, err := pipeline.Load(dir)
 		if err != nil {
@@ -145,7 +137,7 @@ func render(files map[string]string, failure string) (map[string]string, []byte)
 		if err := pkg.Write(); err != nil {
 			return nil, err
 		}
-		return readFiles(dir)
+		return pipeline.ReadTree(dir)
 	}()
 	result := map[string]any{
 		"apiVersion": "kpt.dev/v1", "kind": "FunctionResultList",
@@ -174,25 +166,4 @@ func render(files map[string]string, failure string) (map[string]string, []byte)
 		b = []byte(fmt.Sprintf(`{"error":%q}`, merr.Error()))
 	}
 	return out, b
-}
-
-// readFiles reads every regular file under dir by slash path.
-func readFiles(dir string) (map[string]string, error) {
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		out[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
-	return out, err
 }

@@ -1,25 +1,17 @@
 package testenv
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/nephoran/nephoran/pipeline"
 )
 
 // Files returns every file below dir, by slash path relative to dir.
 func Files(t testing.TB, dir string) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
+	out, err := pipeline.ReadTree(dir)
 	if err != nil {
 		t.Fatalf("read %s: %v", dir, err)
 	}

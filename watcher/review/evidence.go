@@ -1,12 +1,13 @@
 package review
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/nephoran/nephoran/watcher/model"
 )
 
 // The evidence keys decide writes (see the decide package's Outputs):
@@ -137,7 +138,7 @@ func writeEvidence(b *strings.Builder, ev map[string][]byte, condition string) {
 	}
 	rows := make([][]string, 0, min(len(other), maxTableRows))
 	for _, k := range other[:min(len(other), maxTableRows)] {
-		rows = append(rows, []string{code(k), code(evidenceValue(ev[k]))})
+		rows = append(rows, []string{code(k), code(model.EvidenceText(ev[k]))})
 	}
 	table(b, []string{"Key", "Value"}, "--", rows)
 	if len(other) > maxTableRows {
@@ -172,67 +173,4 @@ func namedIn(condition, metric string) bool {
 
 func identByte(c byte) bool {
 	return c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-// evidenceValue renders one evidence value compactly: scalars as they
-// are, lists of scalars joined by commas, flat objects as k=v pairs in key
-// order, anything else as compact JSON.
-func evidenceValue(raw []byte) string {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return string(raw)
-	}
-	switch t := v.(type) {
-	case []any:
-		parts := make([]string, 0, len(t))
-		for _, e := range t {
-			s, ok := scalar(e)
-			if !ok {
-				return compactJSON(raw)
-			}
-			parts = append(parts, s)
-		}
-		return strings.Join(parts, ", ")
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, 0, len(t))
-		for _, k := range keys {
-			s, ok := scalar(t[k])
-			if !ok {
-				return compactJSON(raw)
-			}
-			parts = append(parts, k+"="+s)
-		}
-		return strings.Join(parts, " ")
-	}
-	if s, ok := scalar(v); ok {
-		return s
-	}
-	return compactJSON(raw)
-}
-
-func scalar(v any) (string, bool) {
-	switch t := v.(type) {
-	case string:
-		return t, true
-	case float64:
-		return strconv.FormatFloat(t, 'g', -1, 64), true
-	case bool:
-		return strconv.FormatBool(t), true
-	case nil:
-		return "null", true
-	}
-	return "", false
-}
-
-func compactJSON(raw []byte) string {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return string(raw)
-	}
-	return buf.String()
 }

@@ -1,17 +1,14 @@
 package git
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"path"
 	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	yamlv3 "go.yaml.in/yaml/v3"
 
 	nephv1 "github.com/nephoran/nephoran/api/v1"
 )
@@ -116,7 +113,7 @@ func (p *Proposer) scan(h plumbing.Hash) (*scanned, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read %s: %w", e.Name, err)
 			}
-			cnfs, problems := decodeCNFs(b)
+			cnfs, problems, _ := nephv1.CNFDeploymentsIn(b) // a file that is not YAML is not an inventory file
 			for _, c := range cnfs {
 				js, err := json.Marshal(c)
 				if err != nil {
@@ -146,39 +143,6 @@ func (inv *inventory) touch(h plumbing.Hash) {
 	s.gen = inv.gen
 	for _, c := range s.children {
 		inv.touch(c)
-	}
-}
-
-// decodeCNFs strictly decodes every CNFDeployment document of a YAML file.
-// A file that is not YAML is not an inventory file; a document that says it
-// is a CNFDeployment and does not decode is a problem.
-func decodeCNFs(b []byte) ([]*nephv1.CNFDeployment, []string) {
-	if !bytes.Contains(b, []byte(nephv1.KindCNFDeployment)) {
-		return nil, nil
-	}
-	var cnfs []*nephv1.CNFDeployment
-	var problems []string
-	dec := yamlv3.NewDecoder(bytes.NewReader(b))
-	for i := 0; ; i++ {
-		var doc yamlv3.Node
-		if err := dec.Decode(&doc); err == io.EOF {
-			return cnfs, problems
-		} else if err != nil {
-			return cnfs, problems // not YAML we can read: not an inventory file
-		}
-		var head struct {
-			APIVersion string `yaml:"apiVersion"`
-			Kind       string `yaml:"kind"`
-		}
-		if doc.Decode(&head) != nil || head.Kind != nephv1.KindCNFDeployment || head.APIVersion != nephv1.APIVersion {
-			continue
-		}
-		c, errs := nephv1.NodeToCNFDeployment(&doc)
-		if len(errs) > 0 {
-			problems = append(problems, fmt.Sprintf("document %d: %v", i+1, errs.ToAggregate()))
-			continue
-		}
-		cnfs = append(cnfs, c)
 	}
 }
 

@@ -1,11 +1,9 @@
 package git
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -96,7 +94,7 @@ func (p *Proposer) message(d model.Decision, pkg, mergedFrom string) string {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			fmt.Fprintf(&b, "  %s: %s\n", k, evidence(d.Intent.Spec.Evidence[k]))
+			fmt.Fprintf(&b, "  %s: %s\n", k, model.EvidenceText(d.Intent.Spec.Evidence[k]))
 		}
 	}
 	b.WriteString("\n")
@@ -135,69 +133,6 @@ func (p *Proposer) message(d model.Decision, pkg, mergedFrom string) string {
 // <repository>.<package path dotted>.<workspace>.
 func porchName(repo, pkg, ws string) string {
 	return repo + "." + strings.ReplaceAll(pkg, "/", ".") + "." + ws
-}
-
-// evidence renders one evidence value compactly: scalars as they are,
-// lists joined by commas, flat objects as k=v pairs in key order, anything
-// deeper as compact JSON.
-func evidence(raw json.RawMessage) string {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return oneLine(string(raw))
-	}
-	switch t := v.(type) {
-	case []any:
-		parts := make([]string, 0, len(t))
-		for _, e := range t {
-			s, ok := scalar(e)
-			if !ok {
-				return compactJSON(raw)
-			}
-			parts = append(parts, s)
-		}
-		return strings.Join(parts, ", ")
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, 0, len(t))
-		for _, k := range keys {
-			s, ok := scalar(t[k])
-			if !ok {
-				return compactJSON(raw)
-			}
-			parts = append(parts, k+"="+s)
-		}
-		return strings.Join(parts, " ")
-	}
-	if s, ok := scalar(v); ok {
-		return s
-	}
-	return compactJSON(raw)
-}
-
-func scalar(v any) (string, bool) {
-	switch t := v.(type) {
-	case string:
-		return oneLine(t), true
-	case float64:
-		return strconv.FormatFloat(t, 'g', -1, 64), true
-	case bool:
-		return strconv.FormatBool(t), true
-	case nil:
-		return "null", true
-	}
-	return "", false
-}
-
-func compactJSON(raw json.RawMessage) string {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return oneLine(string(raw))
-	}
-	return buf.String()
 }
 
 // oneLine folds a value onto one line, as a trailer needs.

@@ -1,7 +1,6 @@
 package git
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -41,22 +40,6 @@ func TestMessageSummaryIsOneLineOfAtMost72(t *testing.T) {
 				require.True(t, strings.HasPrefix(lines[2], "Rule:"), msg)
 			}
 		})
-	}
-}
-
-// TestEvidenceIsCompact: evidence values print on one line each: flat
-// objects as sorted k=v pairs, lists joined, anything deeper as compact
-// JSON.
-func TestEvidenceIsCompact(t *testing.T) {
-	for raw, want := range map[string]string{
-		`{"kpm.ue_count": 120, "kpm.prb_utilization": 0.93}`: "kpm.prb_utilization=0.93 kpm.ue_count=120",
-		`["ev-1", "ev-2"]`:            "ev-1, ev-2",
-		`3`:                           "3",
-		`"gnb-001"`:                   "gnb-001",
-		`{"a": {"b": 1}}`:             `{"a":{"b":1}}`,
-		`{"node": "gnb-001\nsecond"}`: "node=gnb-001 second",
-	} {
-		require.Equal(t, want, evidence(json.RawMessage(raw)), raw)
 	}
 }
 

@@ -1,21 +1,15 @@
 package porch
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"maps"
 	"os"
-	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
-	yamlv3 "go.yaml.in/yaml/v3"
 
 	nephv1 "github.com/nephoran/nephoran/api/v1"
 	"github.com/nephoran/nephoran/pipeline"
@@ -37,17 +31,8 @@ func applyIntent(files map[string]string, intent *nephv1.CNFIntent, now time.Tim
 		return nil, false, err
 	}
 	defer os.RemoveAll(dir)
-	for name, content := range files {
-		if c := path.Clean(name); c != name || path.IsAbs(name) || c == ".." || strings.HasPrefix(c, "../") {
-			return nil, false, fmt.Errorf("resource file %q is not a relative path inside the package", name)
-		}
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, false, err
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			return nil, false, err
-		}
+	if err := pipeline.WriteTree(dir, files); err != nil {
+		return nil, false, fmt.Errorf("resources: %w", err)
 	}
 	res, err := pipeline.ApplyIntent(dir, intent, now)
 	switch {
@@ -66,32 +51,11 @@ func applyIntent(files map[string]string, intent *nephv1.CNFIntent, now time.Tim
 	case !res.Changed:
 		return nil, false, fmt.Errorf("%s: %w", why(res.Applied), propose.ErrNoChange)
 	}
-	out, err := readFiles(dir)
+	out, err := pipeline.ReadTree(dir)
 	if err != nil {
 		return nil, false, err
 	}
 	return out, !maps.Equal(out, files), nil
-}
-
-// readFiles reads every regular file under dir by slash path.
-func readFiles(dir string) (map[string]string, error) {
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		out[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
-	return out, err
 }
 
 // why is what a step's results say, errors first ("no results" when none).
@@ -126,32 +90,13 @@ func decodeCNFs(files map[string]string) ([]*nephv1.CNFDeployment, error) {
 	var cnfs []*nephv1.CNFDeployment
 	var problems []string
 	for _, name := range names {
-		b := []byte(files[name])
-		if !bytes.Contains(b, []byte(nephv1.KindCNFDeployment)) {
-			continue
+		found, bad, err := nephv1.CNFDeploymentsIn([]byte(files[name]))
+		cnfs = append(cnfs, found...)
+		for _, p := range bad {
+			problems = append(problems, name+": "+p)
 		}
-		dec := yamlv3.NewDecoder(bytes.NewReader(b))
-		for i := 1; ; i++ {
-			var doc yamlv3.Node
-			if err := dec.Decode(&doc); err != nil {
-				if err != io.EOF {
-					problems = append(problems, fmt.Sprintf("%s: %v", name, err))
-				}
-				break
-			}
-			var head struct {
-				APIVersion string `yaml:"apiVersion"`
-				Kind       string `yaml:"kind"`
-			}
-			if doc.Decode(&head) != nil || head.Kind != nephv1.KindCNFDeployment || head.APIVersion != nephv1.APIVersion {
-				continue
-			}
-			c, errs := nephv1.NodeToCNFDeployment(&doc)
-			if len(errs) > 0 {
-				problems = append(problems, fmt.Sprintf("%s: document %d: %v", name, i, errs.ToAggregate()))
-				continue
-			}
-			cnfs = append(cnfs, c)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
 		}
 	}
 	if len(problems) > 0 {
