@@ -20,6 +20,20 @@
 // stage branches on ErrNotFound, ErrRefused, ErrIgnored, ErrSignature and
 // Transient without knowing which forge it talks to.
 //
+// # The stage
+//
+// Proposer is the stage as a propose.Proposer around the Git backend: it
+// pushes the branch, then finds the branch's pull request by head (a retry
+// or a restart finds the one it opened) or opens it; for an auto decision
+// it merges it through the forge (refusals right after opening retried
+// for a while, a lasting one left for a person and noted with the
+// delivery); and it closes the package's older open pull requests the new
+// one supersedes, with a comment linking it. Its State is the Git
+// backend's with what the forge says: a branch whose pull request was
+// closed without merging carries a Rejection (who closed it, or "superseded
+// by #N"), and merged pull requests are Approvals with their merge time.
+// Observe takes a webhook's event (who closed it, which listings omit).
+//
 // # Matching a pull request to its decision
 //
 // A proposal's head branch is proposed/<package path>/<decision id>. The
