@@ -120,7 +120,8 @@
 // template is empty or fails). Its Intent is a complete CNFIntent named
 // "<cnf>-<action>-<id[:10]>" with delta 1 (scale_out, scale_in), replicas
 // (scale_to) or avoid (migrate), source = the rule, at = now, and evidence
-// {"window", "metrics"} or {"eventIds", "count"}. A suppression carries the
+// {"window", "metrics"} or {"eventIds", "count", "severity"} (severity when
+// the event has one). A suppression carries the
 // same ID, CNF, action, rule and reason, plus Suppressed and Detail, and no
 // Intent. Rule function errors (condition, clearCondition, templates) are
 // returned as RuleErrors; the rule is skipped for that CNF at that moment.

@@ -159,10 +159,14 @@ func (s *State) Event(ctx context.Context, e model.Event, now time.Time) ([]mode
 		alertValue:    sig.alertValue,
 		event:         raw,
 		evidence: func() map[string]json.RawMessage {
-			return map[string]json.RawMessage{
+			ev := map[string]json.RawMessage{
 				"eventIds": mustJSON(v.eventIDs),
 				"count":    mustJSON(v.count),
 			}
+			if sig.severity != "" {
+				ev["severity"] = mustJSON(sig.severity)
+			}
+			return ev
 		},
 	}
 	var (

@@ -193,6 +193,7 @@ func TestThresholdCrossingAlerts(t *testing.T) {
 	require.Empty(t, d.Intent.Validate())
 	require.JSONEq(t, `["tca-1"]`, string(d.Intent.Spec.Evidence["eventIds"]))
 	require.JSONEq(t, `1`, string(d.Intent.Spec.Evidence["count"]))
+	require.JSONEq(t, `"MAJOR"`, string(d.Intent.Spec.Evidence["severity"]))
 
 	// The same description is the same incident, another one is not.
 	require.Equal(t, model.Duplicate, only(t, event(t, s, tca("nf-sim", "tca-2", 0, "PRB utilization exceeded threshold", "MAJOR", "CONT", "0.95", at(10*sec)))).Suppressed)
