@@ -15,6 +15,7 @@ import (
 	nephv1 "github.com/nephoran/nephoran/api/v1"
 	"github.com/nephoran/nephoran/watcher/model"
 	"github.com/nephoran/nephoran/watcher/propose"
+	gitprop "github.com/nephoran/nephoran/watcher/propose/git"
 	"github.com/nephoran/nephoran/watcher/review"
 	"github.com/nephoran/nephoran/watcher/review/gitea"
 	"github.com/nephoran/nephoran/watcher/review/github"
@@ -40,7 +41,7 @@ type forge struct {
 
 // openForge builds the forge client of cfg and the review stage around
 // branches.
-func openForge(cfg ForgeConfig, git GitConfig, branches propose.Proposer, dataDir, rulesDir string, log *slog.Logger) (*forge, error) {
+func openForge(cfg ForgeConfig, git GitConfig, branches *gitprop.Proposer, dataDir, rulesDir string, log *slog.Logger) (*forge, error) {
 	token, err := readSecretFile(cfg.TokenFile)
 	if err != nil {
 		return nil, fmt.Errorf("git.forge.tokenFile: %w", err)
@@ -70,7 +71,7 @@ func openForge(cfg ForgeConfig, git GitConfig, branches propose.Proposer, dataDi
 		prefix = "proposed/"
 	}
 	f.reviews, err = review.NewProposer(review.Options{
-		Branches: branches, Forge: f.client, Base: base, BranchPrefix: prefix, Labels: cfg.Labels,
+		Branches: branches, Forge: f.client, Base: base, BranchPrefix: prefix, Labels: cfg.Labels, Rebase: branches.Rebase,
 		Describe: func(d model.Decision, p propose.Proposal) review.Change {
 			return f.describe(d, p, git.Path, prefix, dataDir, rulesDir)
 		},

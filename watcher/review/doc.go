@@ -25,7 +25,8 @@
 // Proposer is the stage as a propose.Proposer around the Git backend: it
 // pushes the branch, then finds the branch's pull request by head (a retry
 // or a restart finds the one it opened) or opens it; for an auto decision
-// it merges it through the forge (refusals right after opening retried
+// it rebases the branch on the deployment branch's head (Options.Rebase)
+// and merges it through the forge (refusals right after opening retried
 // for a while, a lasting one left for a person and noted with the
 // delivery); and it closes the package's older open pull requests the new
 // one supersedes, with a comment linking it. Its State is the Git

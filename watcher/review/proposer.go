@@ -34,6 +34,11 @@ type Options struct {
 	// replicas before and after, directories of the reproduce commands);
 	// nil shows the decision only.
 	Describe func(d model.Decision, p propose.Proposal) Change
+	// Rebase, when set, moves an auto proposal's branch onto the
+	// deployment branch's current head before it is merged, the guardrails
+	// checked there (propose/git's Rebase); propose.ErrNoChange leaves the
+	// pull request for a person.
+	Rebase func(ctx context.Context, d model.Decision, p propose.Proposal) (propose.Proposal, error)
 	// MergeWait bounds how long an auto proposal's merge is retried while
 	// the forge refuses it right after opening (Gitea answers 405 until
 	// its mergeability check has run; default 10 s). A refusal that lasts
@@ -160,16 +165,34 @@ func (p *Proposer) supersede(ctx context.Context, d model.Decision, branch strin
 	return nil
 }
 
-// merge merges an auto decision's pull request. A refusal right after
-// opening is retried for MergeWait; one that lasts (branch protection,
+// merge merges an auto decision's pull request, rebased first when
+// Options.Rebase is set. A refusal right after opening (or a rebase) is
+// retried for MergeWait; one that lasts (branch protection,
 // required reviews, conflicts) is logged and left for a person: the
 // proposal is delivered, not merged, and not retried.
 func (p *Proposer) merge(ctx context.Context, d model.Decision, prop propose.Proposal, pr PullRequest) (propose.Proposal, error) {
+	head := pr.HeadSHA
+	if p.opts.Rebase != nil {
+		rebased, err := p.opts.Rebase(ctx, d, prop)
+		switch {
+		case errors.Is(err, propose.ErrNoChange):
+			prop.Note = "auto merge left for review: " + err.Error()
+			p.opts.Logger.Warn("an auto proposal no longer applies at the head; it stays open for a person",
+				"cnf", d.CNF, "decision", d.ID, "number", pr.Number, "error", err)
+			return prop, nil
+		case err != nil:
+			return prop, err
+		case rebased.Merged:
+			prop.Merged = true
+			return prop, nil
+		}
+		head = rebased.Commit
+	}
 	msg := fmt.Sprintf("%s\n\nMerged by nephoran (approval: auto) for decision %s.", Title(d), d.ID)
 	deadline := time.Now().Add(p.opts.MergeWait)
 	wait := 250 * time.Millisecond
 	for {
-		err := p.opts.Forge.Merge(ctx, pr.Number, pr.HeadSHA, msg)
+		err := p.opts.Forge.Merge(ctx, pr.Number, head, msg)
 		switch {
 		case err == nil:
 			prop.Merged = true

@@ -437,3 +437,43 @@ func writeSecret(t *testing.T, secret string) string {
 	require.NoError(t, os.WriteFile(f, []byte(secret), 0o600))
 	return f
 }
+
+// TestRebaseMovesAnAutoProposalOntoTheHead: with LeaveAutoUnmerged (a
+// forge merges), an auto proposal stays a branch; after main moves, Rebase
+// applies the intent again on the new head and moves the branch there
+// (its one commit on top of main, only the package changed); a proposal
+// already on the head is left as it is; and an intent that no longer
+// applies at the head (main scaled to the bound by hand) is ErrNoChange
+// with the branch untouched.
+func TestRebaseMovesAnAutoProposalOntoTheHead(t *testing.T) {
+	s := seed(t, upf("upf-edge-1"), upf("upf-edge-2"))
+	p := newProposer(t, s, gitpropose.Options{LeaveAutoUnmerged: true})
+	ctx := context.Background()
+	d := decision("upf-edge-1", nephv1.ActionScaleOut, id1, nephv1.ApprovalAuto)
+	prop, err := p.Propose(ctx, d)
+	require.NoError(t, err)
+	require.False(t, prop.Merged, "a forge merges it")
+
+	same, err := p.Rebase(ctx, d, prop)
+	require.NoError(t, err)
+	require.Equal(t, prop.Commit, same.Commit, "already on the head")
+
+	moved := s.Commit(t, repoName, "bump upf-edge-2's image", func(work string) {
+		edit(t, filepath.Join(work, "deploy", "upf-edge-2", "cnf.yaml"), [2]string{"upf:1.4.2", "upf:1.4.3"})
+	})
+	rebased, err := p.Rebase(ctx, d, prop)
+	require.NoError(t, err)
+	require.NotEqual(t, prop.Commit, rebased.Commit)
+	require.Equal(t, rebased.Commit, s.Ref(t, repoName, "refs/heads/"+prop.Ref))
+	work := clone(t, s, rebased.Commit)
+	require.Equal(t, moved, testenv.Git(t, work, "rev-parse", "HEAD~1"))
+	require.Equal(t, "deploy/upf-edge-1/cnf.yaml\ndeploy/upf-edge-1/deployment.yaml",
+		testenv.Git(t, work, "diff", "--name-only", "HEAD~1"))
+
+	s.Commit(t, repoName, "scale to the max by hand", func(work string) {
+		edit(t, filepath.Join(work, "deploy", "upf-edge-1", "cnf.yaml"), [2]string{"  replicas: 2\n", "  replicas: 10\n"})
+	})
+	_, err = p.Rebase(ctx, d, rebased)
+	require.ErrorIs(t, err, propose.ErrNoChange)
+	require.Equal(t, rebased.Commit, s.Ref(t, repoName, "refs/heads/"+prop.Ref), "the branch is left as it was")
+}

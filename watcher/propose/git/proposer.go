@@ -333,6 +333,68 @@ func (p *Proposer) merge(ctx context.Context, d model.Decision, prop propose.Pro
 	}
 }
 
+// Rebase moves an auto proposal's branch onto the deployment branch's
+// current head when that moved since the proposal was made: the intent is
+// applied again there (the guardrails checked at the head, as the Git
+// backend's own auto merge does) and committed on it, and the branch is
+// updated from the commit it had (a compare-and-swap). A forge then merges
+// exactly what applies at the head. prop.Commit becomes the branch's
+// commit; an intent that no longer applies at the head is ErrNoChange, and
+// the branch is left as it was.
+func (p *Proposer) Rebase(ctx context.Context, d model.Decision, prop propose.Proposal) (propose.Proposal, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	defer p.closeSessions()
+	h, err := p.list(ctx, true)
+	if err != nil {
+		return prop, err
+	}
+	head, err := p.deploymentHead(h)
+	if err != nil {
+		return prop, err
+	}
+	branchHead, ok := h.branches[prop.Ref]
+	if !ok {
+		return prop, fmt.Errorf("rebase %s: no such branch", prop.Ref)
+	}
+	if err := p.fetch(ctx, head, branchHead); err != nil {
+		return prop, fmt.Errorf("rebase %s: %w", prop.Ref, err)
+	}
+	if err := p.setLocalHead(head); err != nil {
+		return prop, err
+	}
+	prop.Commit = branchHead.String()
+	proposal, err := object.GetCommit(p.st, branchHead)
+	if err != nil {
+		return prop, fmt.Errorf("rebase %s: %w", prop.Ref, err)
+	}
+	if len(proposal.ParentHashes) == 1 && proposal.ParentHashes[0] == head {
+		return prop, nil // made on the head
+	}
+	hist, err := p.historyAt(head)
+	if err != nil {
+		return prop, err
+	}
+	if hist.merged(d.ID, branchHead) {
+		prop.Merged = true
+		return prop, nil
+	}
+	c, err := p.commitIntent(d, head, "")
+	switch {
+	case errors.Is(err, errRender):
+		return prop, fmt.Errorf("rebase %s: %v: %w", prop.Ref, err, propose.ErrNoChange)
+	case err != nil:
+		return prop, fmt.Errorf("rebase %s: %w", prop.Ref, err)
+	}
+	if err := p.push(ctx, h, prop.Ref, branchHead, c.commit, c.objects); err != nil {
+		return prop, fmt.Errorf("rebase %s: %w", prop.Ref, err)
+	}
+	prop.Commit = c.commit.String()
+	p.opts.Logger.Info("proposal rebased on the deployment branch", "cnf", d.CNF, "decision", d.ID, "ref", prop.Ref,
+		"onto", head.String()[:12], "commit", c.commit.String()[:12])
+	return prop, nil
+}
+
 // recommit commits the proposal's tree again on the proposal's parent with
 // the merge message: what commitIntent would build there, without
 // re-rendering.
