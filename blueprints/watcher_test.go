@@ -13,12 +13,17 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	validatecnf "github.com/nephoran/nephoran/functions/validate-cnf"
 	"github.com/nephoran/nephoran/internal/testenv"
@@ -339,4 +344,75 @@ func volume(t *testing.T, d *appsv1.Deployment, name string) corev1.Volume {
 	}
 	t.Fatalf("no volume %s", name)
 	return corev1.Volume{}
+}
+
+// TestWatcherPorchOverlayGrantsWhatTheBackendUses builds
+// blueprints/nephoran-watcher-porch (the package with the Porch backend's
+// RBAC), passes it through server-side dry-run, applies its Role and
+// RoleBinding to a real kube-apiserver (RBAC authorizer) and asks it, for
+// the watcher's ServiceAccount, whether each request watcher/propose/porch
+// makes is allowed in the repository's namespace, and that nothing around
+// them is.
+func TestWatcherPorchOverlayGrantsWhatTheBackendUses(t *testing.T) {
+	ctx := context.Background()
+	objs := testenv.KustomizeBuild(t, "nephoran-watcher-porch")
+	cfg := testenv.StartKubeAPIServer(t)
+	testenv.InstallCRDs(t, cfg, testenv.UpstreamCRDs(t)...)
+	require.NoError(t, testenv.ServerDryRun(ctx, cfg, objs))
+
+	byKind := map[string]*unstructured.Unstructured{}
+	for _, o := range objs {
+		byKind[o.GetKind()] = o
+	}
+	d, _ := watcherDeployment(t, byKind)
+	require.True(t, *d.Spec.Template.Spec.AutomountServiceAccountToken, "the pod mounts its token to reach the API server")
+	np := typed[networkingv1.NetworkPolicy](t, byKind["NetworkPolicy"])
+	var ports []int32
+	for _, e := range np.Spec.Egress {
+		for _, p := range e.Ports {
+			ports = append(ports, p.Port.IntVal)
+		}
+	}
+	require.Subset(t, ports, []int32{443, 6443}, "egress to the API server")
+
+	dyn, err := dynamic.NewForConfig(cfg)
+	require.NoError(t, err)
+	for _, kind := range []string{"Role", "RoleBinding"} {
+		o := byKind[kind]
+		gvr := rbacv1.SchemeGroupVersion.WithResource(strings.ToLower(kind) + "s")
+		_, err := dyn.Resource(gvr).Namespace(o.GetNamespace()).Create(ctx, o, metav1.CreateOptions{})
+		require.NoError(t, err, kind)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	require.NoError(t, err)
+	can := func(ns, group, resource, sub, verb string) bool {
+		t.Helper()
+		r, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User:               "system:serviceaccount:nephoran-system:nephoran-watcher",
+			Groups:             []string{"system:serviceaccounts", "system:serviceaccounts:nephoran-system", "system:authenticated"},
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Group: group, Resource: resource, Subresource: sub, Verb: verb},
+		}}, metav1.CreateOptions{})
+		require.NoError(t, err)
+		return r.Status.Allowed
+	}
+	const porch = "porch.kpt.dev"
+	for _, a := range [][3]string{
+		{"packagerevisions", "", "list"}, {"packagerevisions", "", "get"}, {"packagerevisions", "", "create"},
+		{"packagerevisions", "", "update"}, {"packagerevisions", "", "delete"},
+		{"packagerevisionresources", "", "get"}, {"packagerevisionresources", "", "update"},
+		{"packagerevisions", "approval", "update"},
+	} {
+		require.True(t, can("default", porch, a[0], a[1], a[2]), "%v in default", a)
+		require.False(t, can("kube-system", porch, a[0], a[1], a[2]), "%v outside the repository's namespace", a)
+	}
+	for _, a := range [][4]string{
+		{porch, "packagerevisionresources", "", "delete"},
+		{porch, "repositories", "", "create"},
+		{porch, "packagerevisions", "", "watch"},
+		{"", "secrets", "", "get"},
+		{"", "configmaps", "", "list"},
+		{"config.porch.kpt.dev", "repositories", "", "get"},
+	} {
+		require.False(t, can("default", a[0], a[1], a[2], a[3]), "%v", a)
+	}
 }
