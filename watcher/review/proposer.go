@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path"
 	"strings"
 	"sync"
@@ -62,6 +63,13 @@ type Proposer struct {
 	// closedBy remembers who closed or merged a pull request, learnt from
 	// webhooks or a FindPullRequest, by head branch.
 	closedBy map[string]string
+	// byHead is the newest pull request of each proposal branch, as the
+	// last State listed them plus those opened and observed since; listed
+	// says a State has filled it (until then every lookup asks the forge).
+	// It spares a proposal two listings of every pull request (Gitea
+	// cannot filter its list by head).
+	byHead map[string]PullRequest
+	listed bool
 }
 
 var _ propose.Proposer = (*Proposer)(nil)
@@ -80,7 +88,7 @@ func NewProposer(o Options) (*Proposer, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Proposer{opts: o, closedBy: map[string]string{}}, nil
+	return &Proposer{opts: o, closedBy: map[string]string{}, byHead: map[string]PullRequest{}}, nil
 }
 
 // Propose implements propose.Proposer: the branch, then its one pull
@@ -94,10 +102,14 @@ func (p *Proposer) Propose(ctx context.Context, d model.Decision) (propose.Propo
 	if prop.Merged { // landed without review (found merged by the Git backend)
 		return prop, nil
 	}
-	pr, err := p.opts.Forge.FindPullRequest(ctx, prop.Ref)
+	pr, err := p.find(ctx, prop.Ref, d.Approval == nephv1.ApprovalAuto)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		pr, err = p.open(ctx, d, prop)
+		if errors.Is(Refusal(err), ErrRefused) { // the forge has one for the branch already (409)
+			pr, err = p.find(ctx, prop.Ref, true)
+			prop.Existed = true
+		}
 		if err != nil {
 			return prop, err
 		}
@@ -106,6 +118,7 @@ func (p *Proposer) Propose(ctx context.Context, d model.Decision) (propose.Propo
 	default:
 		prop.Existed = true
 	}
+	p.remember(pr)
 	prop.Review = pr.URL
 	if pr.Merged {
 		prop.Merged = true
@@ -120,6 +133,35 @@ func (p *Proposer) Propose(ctx context.Context, d model.Decision) (propose.Propo
 		return prop, nil
 	}
 	return p.merge(ctx, d, prop, pr)
+}
+
+// find returns the newest pull request of head: from what State listed
+// (and what was opened or observed since) unless fresh is set or no State
+// has run yet, else from the forge.
+func (p *Proposer) find(ctx context.Context, head string, fresh bool) (PullRequest, error) {
+	p.mu.Lock()
+	pr, ok := p.byHead[head]
+	listed := p.listed
+	p.mu.Unlock()
+	switch {
+	case listed && !fresh && ok:
+		return pr, nil
+	case listed && !fresh:
+		return PullRequest{}, ErrNotFound
+	}
+	return p.opts.Forge.FindPullRequest(ctx, head)
+}
+
+// remember records pr as its head's newest pull request.
+func (p *Proposer) remember(pr PullRequest) {
+	if pr.Head == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cur, ok := p.byHead[pr.Head]; !ok || pr.Number >= cur.Number {
+		p.byHead[pr.Head] = pr
+	}
 }
 
 // open opens the branch's pull request with the decision's title, body
@@ -148,9 +190,23 @@ func (p *Proposer) open(ctx context.Context, d model.Decision, prop propose.Prop
 // proposals of an earlier decision for the same CNF, which the newer one
 // replaces. The comment links the newer pull request.
 func (p *Proposer) supersede(ctx context.Context, d model.Decision, branch string, newer PullRequest) error {
-	prs, err := p.opts.Forge.ListPullRequests(ctx, path.Dir(branch)+"/")
-	if err != nil {
-		return fmt.Errorf("list the pull requests of %s: %w", path.Dir(branch), err)
+	prefix := path.Dir(branch) + "/"
+	var prs []PullRequest
+	p.mu.Lock()
+	if p.listed {
+		for head, pr := range p.byHead {
+			if strings.HasPrefix(head, prefix) {
+				prs = append(prs, pr)
+			}
+		}
+	}
+	listed := p.listed
+	p.mu.Unlock()
+	if !listed {
+		var err error
+		if prs, err = p.opts.Forge.ListPullRequests(ctx, prefix); err != nil {
+			return fmt.Errorf("list the pull requests of %s: %w", path.Dir(branch), err)
+		}
 	}
 	for _, pr := range prs {
 		if !pr.Open || pr.Number == newer.Number || pr.Number > newer.Number {
@@ -160,6 +216,8 @@ func (p *Proposer) supersede(ctx context.Context, d model.Decision, branch strin
 		if err := p.opts.Forge.Close(ctx, pr.Number, comment); err != nil {
 			return fmt.Errorf("close pull request #%d superseded by #%d: %w", pr.Number, newer.Number, err)
 		}
+		pr.Open = false
+		p.remember(pr)
 		p.opts.Logger.Info("pull request superseded", "cnf", d.CNF, "closed", pr.Number, "by", newer.Number)
 	}
 	return nil
@@ -218,6 +276,7 @@ func (p *Proposer) merge(ctx context.Context, d model.Decision, prop propose.Pro
 // Observe takes a webhook's event: who closed or merged a pull request,
 // which List does not say. The caller then reads the State again.
 func (p *Proposer) Observe(ev Event) {
+	p.remember(ev.PullRequest)
 	if ev.Action != ActionClosed || ev.Sender == "" {
 		return
 	}
@@ -241,14 +300,25 @@ func (p *Proposer) State(ctx context.Context) (propose.State, error) {
 	}
 	newest := make(map[string]PullRequest, len(prs))
 	latest := map[string]PullRequest{} // package directory -> its newest pull request
-	for _, pr := range prs {           // newest first
-		if _, ok := newest[pr.Head]; !ok {
+	for _, pr := range prs {
+		if cur, ok := newest[pr.Head]; !ok || pr.Number > cur.Number {
 			newest[pr.Head] = pr
 		}
 		if l, ok := latest[path.Dir(pr.Head)]; !ok || pr.Number > l.Number {
 			latest[path.Dir(pr.Head)] = pr
 		}
 	}
+	// What the listing saw, and what was opened since it began, serves the
+	// lookups until the next State.
+	p.mu.Lock()
+	known := maps.Clone(newest)
+	for head, pr := range p.byHead {
+		if cur, ok := known[head]; !ok || pr.Number > cur.Number {
+			known[head] = pr
+		}
+	}
+	p.byHead, p.listed = known, true
+	p.mu.Unlock()
 	for i := range st.Open {
 		pr, ok := newest[st.Open[i].Ref]
 		if !ok || pr.Open || pr.Merged {
