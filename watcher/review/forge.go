@@ -2,6 +2,9 @@ package review
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -158,4 +161,28 @@ func Refusal(err error) error {
 		}
 	}
 	return err
+}
+
+// VerifySignature checks a webhook delivery's hex HMAC-SHA256 signature of
+// payload with secret, in constant time (hmac.Equal). forge and header
+// name the forge and its signature header in the error, which wraps
+// ErrSignature when the secret or the signature is missing, the signature
+// is not hex, or it does not match; it never holds the secret.
+func VerifySignature(forge, header, hexSignature string, payload, secret []byte) error {
+	if len(secret) == 0 {
+		return fmt.Errorf("%s webhook: no secret to verify with: %w", forge, ErrSignature)
+	}
+	if hexSignature == "" {
+		return fmt.Errorf("%s webhook: no %s: %w", forge, header, ErrSignature)
+	}
+	got, err := hex.DecodeString(hexSignature)
+	if err != nil {
+		return fmt.Errorf("%s webhook: %s is not hex: %w", forge, header, ErrSignature)
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(payload)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return fmt.Errorf("%s webhook: %s does not match: %w", forge, header, ErrSignature)
+	}
+	return nil
 }

@@ -1,9 +1,6 @@
 package gitea
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,20 +81,5 @@ func ParseWebhook(header http.Header, body []byte, secret []byte) (review.Event,
 
 // verify checks a hex HMAC-SHA256 signature of payload.
 func verify(signature string, payload, secret []byte) error {
-	if len(secret) == 0 {
-		return fmt.Errorf("gitea webhook: no secret to verify with: %w", review.ErrSignature)
-	}
-	if signature == "" {
-		return fmt.Errorf("gitea webhook: no %s: %w", HeaderSignature, review.ErrSignature)
-	}
-	got, err := hex.DecodeString(strings.TrimSpace(signature))
-	if err != nil {
-		return fmt.Errorf("gitea webhook: %s is not hex: %w", HeaderSignature, review.ErrSignature)
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(payload)
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return fmt.Errorf("gitea webhook: %s does not match: %w", HeaderSignature, review.ErrSignature)
-	}
-	return nil
+	return review.VerifySignature("gitea", HeaderSignature, strings.TrimSpace(signature), payload, secret)
 }

@@ -1,9 +1,6 @@
 package github
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -86,20 +83,11 @@ func ParseWebhook(header http.Header, body []byte, secret []byte) (review.Event,
 // verify checks a sha256=<hex> HMAC-SHA256 signature of body.
 func verify(signature string, body, secret []byte) error {
 	if len(secret) == 0 {
-		return fmt.Errorf("github webhook: no secret to verify with: %w", review.ErrSignature)
+		return review.VerifySignature("github", HeaderSignature, "", body, secret)
 	}
 	hexSig, ok := strings.CutPrefix(strings.TrimSpace(signature), signaturePrefix)
 	if !ok {
 		return fmt.Errorf("github webhook: no %s %s...: %w", HeaderSignature, signaturePrefix, review.ErrSignature)
 	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return fmt.Errorf("github webhook: %s is not hex: %w", HeaderSignature, review.ErrSignature)
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return fmt.Errorf("github webhook: %s does not match: %w", HeaderSignature, review.ErrSignature)
-	}
-	return nil
+	return review.VerifySignature("github", HeaderSignature, hexSig, body, secret)
 }
